@@ -1,0 +1,21 @@
+"""A Discord bot in front of the credit-metered Vivix generation API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .client import VivixBot
+    from .config import Settings
+
+
+def create_bot(settings: Settings, **kwargs: object) -> VivixBot:
+    """Build the bot without touching the network; services open in ``setup_hook``."""
+    from .client import VivixBot
+
+    return VivixBot(settings, **kwargs)  # type: ignore[arg-type]
+
+
+__all__ = ["__version__", "create_bot"]

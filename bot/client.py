@@ -1,0 +1,79 @@
+"""The ``commands.Bot`` subclass: opens the services, loads the cogs, syncs commands."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from .clock import Clock
+from .config import Settings
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.about",
+)
+
+
+class VivixBot(commands.Bot):
+    """Typed access to the services for cogs: ``bot.services.ledger`` and so on."""
+
+    services: Services
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        intents = discord.Intents.default()
+        intents.typing = False
+        intents.presences = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+        )
+        self.settings = settings
+        # discord.utils.utcnow is the real time in production and the simulated
+        # time under SimCord, so the services follow whichever Discord they see.
+        self.clock: Clock = clock or discord.utils.utcnow
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        self.services = await Services.open(self.settings, clock=self.clock)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+        await self.services.start()
+
+    async def sync_commands(self) -> None:
+        guild_id = self.settings.dev_guild_id
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("Synced %d commands to the development server %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("Synced %d commands globally", len(synced))
+
+    async def close(self) -> None:
+        services = getattr(self, "services", None)
+        if services is not None:
+            await services.close()
+        await super().close()
+
+    def is_operator(self, user_id: int) -> bool:
+        return user_id in self.settings.owner_ids
+
+    async def on_ready(self) -> None:
+        log.info("Logged in as %s (%s) in %d servers", self.user, getattr(self.user, "id", "?"),
+                 len(self.guilds))
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        from .ui.errors import reply_error
+
+        await reply_error(interaction, error)

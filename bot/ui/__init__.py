@@ -1,0 +1,1 @@
+"""Discord rendering shared by the cogs: embeds, views, error replies."""
