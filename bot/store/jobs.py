@@ -1,0 +1,159 @@
+"""Repository for generation jobs. Writes take the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from ..jobs import Job, JobOutcome, JobStatus
+from .connections import Reader, Transaction
+
+_COLUMNS = (
+    "id, guild_id, channel_id, member_id, command, model, category, request_json, idempotency_key, "
+    "held, status, outcome, generation_id, credits_estimate, credits_used, result_json, error_code, "
+    "error_message, status_message_id, result_message_id, delivered_via, attempts, polls, created_at, "
+    "submitted_at, finished_at, post_started_at, delivered_at"
+)
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _row_to_job(row: Any) -> Job:
+    (id_, guild_id, channel_id, member_id, command, model, category, request_json, key, held, status,
+     outcome, generation_id, estimate, used, result_json, error_code, error_message, status_message_id,
+     result_message_id, delivered_via, attempts, polls, created_at, submitted_at, finished_at,
+     post_started_at, delivered_at) = tuple(row)
+    return Job(
+        id=id_, guild_id=guild_id, channel_id=channel_id, member_id=member_id, command=command,
+        model=model, category=category, request=json.loads(request_json), idempotency_key=key,
+        held=held, status=JobStatus(status), outcome=JobOutcome(outcome) if outcome else None,
+        generation_id=generation_id, credits_estimate=estimate, credits_used=used,
+        result=json.loads(result_json) if result_json else None, error_code=error_code,
+        error_message=error_message, status_message_id=status_message_id,
+        result_message_id=result_message_id, delivered_via=delivered_via, attempts=attempts,
+        polls=polls, created_at=_dt(created_at), submitted_at=_dt(submitted_at),  # type: ignore[arg-type]
+        finished_at=_dt(finished_at), post_started_at=_dt(post_started_at),
+        delivered_at=_dt(delivered_at),
+    )
+
+
+class JobRepository:
+    """Every method takes a connection: a transaction for writes, any for reads."""
+
+    async def insert(self, conn: Transaction, job: Job) -> None:
+        await conn.execute(
+            "INSERT INTO jobs (id, guild_id, channel_id, member_id, command, model, category, "
+            "request_json, idempotency_key, held, status, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (job.id, job.guild_id, job.channel_id, job.member_id, job.command, job.model, job.category,
+             json.dumps(job.request, sort_keys=True), job.idempotency_key, job.held, job.status.value,
+             _ts(job.created_at)),
+        )
+
+    async def get(self, conn: Reader, job_id: str) -> Job | None:
+        row = await conn.fetch_one(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        return _row_to_job(row) if row else None
+
+    async def find_by_prefix(self, conn: Reader, guild_id: int, prefix: str) -> list[Job]:
+        rows = await conn.fetch_all(
+            f"SELECT {_COLUMNS} FROM jobs WHERE guild_id = ? AND id LIKE ? ORDER BY created_at LIMIT 5",
+            (guild_id, prefix.replace("%", "").replace("_", "") + "%"),
+        )
+        return [_row_to_job(row) for row in rows]
+
+    async def list_by_status(
+        self, conn: Reader, *statuses: JobStatus, guild_id: int | None = None
+    ) -> list[Job]:
+        marks = ", ".join("?" for _ in statuses)
+        sql = f"SELECT {_COLUMNS} FROM jobs WHERE status IN ({marks})"
+        args: list[Any] = [s.value for s in statuses]
+        if guild_id is not None:
+            sql += " AND guild_id = ?"
+            args.append(guild_id)
+        rows = await conn.fetch_all(sql + " ORDER BY created_at, rowid", args)
+        return [_row_to_job(row) for row in rows]
+
+    async def count_running(self, conn: Reader) -> int:
+        return int(await conn.fetch_value("SELECT COUNT(*) FROM jobs WHERE status = 'running'") or 0)
+
+    async def mark_submitted(
+        self, conn: Transaction, job_id: str, generation_id: str, estimate: int | None,
+        at: datetime,
+    ) -> bool:
+        changed = await conn.execute(
+            "UPDATE jobs SET status = 'running', generation_id = ?, credits_estimate = ?, "
+            "submitted_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
+            (generation_id, estimate, _ts(at), job_id),
+        )
+        return changed == 1
+
+    async def note_attempt(self, conn: Transaction, job_id: str, error_code: str) -> None:
+        await conn.execute(
+            "UPDATE jobs SET attempts = attempts + 1, error_code = ? WHERE id = ? AND status = 'queued'",
+            (error_code, job_id),
+        )
+
+    async def note_poll(self, conn: Transaction, job_id: str, result: dict[str, Any]) -> None:
+        await conn.execute(
+            "UPDATE jobs SET polls = polls + 1, result_json = ? WHERE id = ? AND status = 'running'",
+            (json.dumps(result, sort_keys=True, default=str), job_id),
+        )
+
+    async def mark_finished(
+        self,
+        conn: Reader,
+        job_id: str,
+        *,
+        outcome: JobOutcome,
+        credits_used: int,
+        at: datetime,
+        result: dict[str, Any] | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+        from_statuses: tuple[JobStatus, ...] = (JobStatus.QUEUED, JobStatus.RUNNING),
+    ) -> bool:
+        """Move to FINISHED once; False when another path finished it first."""
+        marks = ", ".join("?" for _ in from_statuses)
+        changed = await conn.execute(
+            "UPDATE jobs SET status = 'finished', outcome = ?, credits_used = ?, finished_at = ?, "
+            "result_json = COALESCE(?, result_json), error_code = ?, error_message = ? "
+            f"WHERE id = ? AND status IN ({marks})",
+            (outcome.value, credits_used, _ts(at),
+             json.dumps(result, sort_keys=True, default=str) if result is not None else None,
+             error_code, error_message, job_id, *(s.value for s in from_statuses)),
+        )
+        return changed == 1
+
+    async def mark_post_started(self, conn: Transaction, job_id: str, at: datetime) -> None:
+        await conn.execute(
+            "UPDATE jobs SET post_started_at = COALESCE(post_started_at, ?) WHERE id = ?",
+            (_ts(at), job_id),
+        )
+
+    async def mark_delivered(
+        self, conn: Transaction, job_id: str, *, via: str, message_id: int | None, at: datetime
+    ) -> bool:
+        changed = await conn.execute(
+            "UPDATE jobs SET status = 'delivered', delivered_via = ?, result_message_id = ?, "
+            "delivered_at = ? WHERE id = ? AND status = 'finished'",
+            (via, message_id, _ts(at), job_id),
+        )
+        return changed == 1
+
+    async def set_status_message(self, conn: Transaction, job_id: str, message_id: int) -> None:
+        await conn.execute("UPDATE jobs SET status_message_id = ? WHERE id = ?", (message_id, job_id))
+
+    async def sum_credits_used(self, conn: Reader, guild_id: int | None = None) -> int:
+        sql = "SELECT COALESCE(SUM(credits_used), 0) FROM jobs WHERE status IN ('finished', 'delivered')"
+        args: tuple[Any, ...] = ()
+        if guild_id is not None:
+            sql += " AND guild_id = ?"
+            args = (guild_id,)
+        return int(await conn.fetch_value(sql, args) or 0)
