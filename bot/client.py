@@ -11,11 +11,13 @@ from discord.ext import commands
 from .clock import Clock
 from .config import Settings
 from .services import Services
+from .ui.delivery import DiscordNotifier
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
+    "cogs.generate",
 )
 
 
@@ -42,6 +44,7 @@ class VivixBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.services = await Services.open(self.settings, clock=self.clock)
+        self.services.dispatcher.notifier = DiscordNotifier(self)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()

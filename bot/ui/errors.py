@@ -7,6 +7,8 @@ import logging
 import discord
 from discord import app_commands
 
+from ..ledger.errors import InvalidInputError
+
 log = logging.getLogger(__name__)
 
 
@@ -44,3 +46,10 @@ async def reply_error(interaction: discord.Interaction, error: app_commands.AppC
         await send_ephemeral(interaction, message)
     except discord.HTTPException:
         log.warning("Could not deliver an error reply for interaction %s", interaction.id)
+
+
+def describe_invalid_input(err: InvalidInputError) -> str:
+    """A service's refusal of an argument, as one sentence: which option, what it got, what it needs."""
+    shown = str(err.value)
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
+    return f"❌ `{err.field}` {err.reason} (got `{shown}`). Nothing was changed."

@@ -1,0 +1,461 @@
+"""Runs queued jobs through the API under the key's limits, exactly once.
+
+Event-driven: ``kick()`` pumps the queue (round-robin across servers, first
+come first served within one) while slots and rate budget allow; each
+submitted job gets a follow task that polls it to a terminal status; the
+finish (job row + ledger settle/release) is one transaction; delivery is
+recorded before and after the post so a restart never posts twice.
+
+Crash points (``checkpoint`` names), each resumed by ``start()``:
+  before_submit    after the hold: QUEUED       -> submitted with its stored Idempotency-Key
+  submit_accepted  the API took it, not stored  -> the same key returns the same generation
+  after_finish     settled, not posted          -> delivered
+  after_post       posted, not recorded         -> the posted message is found, not sent again
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .clock import Clock
+from .jobs import Job, JobOutcome, JobStatus
+from .polling import PollPlan
+from .ratelimit import RateBudget
+from .store.jobs import JobRepository
+from .vivix.errors import (
+    ConcurrencyLimitError,
+    ModelNotAllowedError,
+    NotFoundError,
+    NotYoursError,
+    RateLimitError,
+    ServerError,
+    VivixAPIError,
+    VivixError,
+    VivixTransportError,
+)
+from .vivix.models import Generation
+
+log = logging.getLogger(__name__)
+
+MAX_SUBMIT_ATTEMPTS = 8
+Checkpoint = Callable[[str, Job], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    via: str  # channel | dm | none
+    message_id: int | None = None
+
+
+class Notifier(Protocol):
+    """The Discord side: tells members what happened to their jobs."""
+
+    async def job_updated(self, job: Job) -> None: ...
+
+    async def deliver(self, job: Job) -> Delivery: ...
+
+    async def find_delivery(self, job: Job) -> Delivery | None: ...
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        db: Any,
+        ledger: Any,
+        api: Any,
+        catalog: Any,
+        clock: Clock,
+        jobs: JobRepository | None = None,
+        poll_plan: PollPlan | None = None,
+        budget: RateBudget | None = None,
+        checkpoint: Checkpoint | None = None,
+    ) -> None:
+        self.db = db
+        self.ledger = ledger
+        self.api = api
+        self.catalog = catalog
+        self.clock = clock
+        self.jobs = jobs or JobRepository()
+        self.plan = poll_plan or PollPlan()
+        self.budget = budget or RateBudget(self._limits()[0])
+        self.checkpoint = checkpoint
+        self.notifier: Notifier | None = None
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._pump_lock = asyncio.Lock()
+        self._pump_task: asyncio.Task[None] | None = None
+        self._pump_again = False
+        self._wake_at: float | None = None
+        self._hold_off_until = 0.0
+        self._last_guild: int | None = None
+        self._closed = False
+        self.stats = {"submitted": 0, "polls": 0, "rate_limited": 0, "concurrency_limited": 0}
+
+    # -- lifetime ----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Resume every unfinished job left by a previous run."""
+        async with self.db.read() as conn:
+            running = await self.jobs.list_by_status(conn, JobStatus.RUNNING)
+            finished = await self.jobs.list_by_status(conn, JobStatus.FINISHED)
+        for job in running:
+            self._follow(job, resumed=True)
+        for job in finished:
+            self._spawn(self._deliver(job), f"deliver {job.short_id}")
+        if running or finished:
+            log.info("Resumed %d running and %d undelivered jobs", len(running), len(finished))
+        self.kick()
+
+    async def close(self) -> None:
+        self._closed = True
+        tasks = [*self._tasks, *self._running.values()]
+        if self._pump_task is not None:
+            tasks.append(self._pump_task)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._running)
+
+    def _limits(self) -> tuple[int, int]:
+        rate = getattr(self.catalog, "rate_limit", None)
+        if rate is None:
+            return 240, 5
+        return rate.calls_per_minute, rate.concurrent_jobs
+
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def _spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_crash)
+        return task
+
+    async def _mark(self, point: str, job: Job) -> None:
+        if self.checkpoint is not None:
+            await self.checkpoint(point, job)
+
+    # -- the queue ---------------------------------------------------------
+
+    def kick(self) -> None:
+        """Submit whatever the limits allow now; safe to call any time."""
+        if self._closed:
+            return
+        if self._pump_task is not None and not self._pump_task.done():
+            self._pump_again = True
+            return
+        self._pump_task = asyncio.ensure_future(self._pump())
+        self._pump_task.add_done_callback(_log_crash)
+
+    def _kick_later(self, delay: float) -> None:
+        wake_at = self._now() + delay
+        if self._wake_at is not None and self._wake_at <= wake_at:
+            return
+        self._wake_at = wake_at
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            if self._wake_at == wake_at:
+                self._wake_at = None
+            self.kick()
+
+        self._spawn(later(), "kick later")
+
+    async def _pump(self) -> None:
+        while True:
+            self._pump_again = False
+            await self._pump_once()
+            if not self._pump_again:
+                return
+
+    async def _pump_once(self) -> None:
+        calls_per_minute, concurrent = self._limits()
+        self.budget.resize(calls_per_minute)
+        while not self._closed and len(self._running) < concurrent:
+            if self._now() < self._hold_off_until:
+                self._kick_later(self._hold_off_until - self._now())
+                return
+            job = await self._next_queued()
+            if job is None:
+                return
+            wait = self.budget.wait_time("submit")
+            if wait > 0:
+                self._kick_later(wait)
+                return
+            if not await self._submit(job):
+                return
+
+    async def _next_queued(self) -> Job | None:
+        """Round-robin across servers, oldest first within a server."""
+        async with self.db.read() as conn:
+            queued = await self.jobs.list_by_status(conn, JobStatus.QUEUED)
+        queued = [job for job in queued if job.id not in self._running]
+        if not queued:
+            return None
+        guilds: list[int] = []
+        for job in queued:
+            if job.guild_id not in guilds:
+                guilds.append(job.guild_id)
+        guilds.sort()
+        after = [g for g in guilds if self._last_guild is not None and g > self._last_guild]
+        guild = after[0] if after else guilds[0]
+        self._last_guild = guild
+        return next(job for job in queued if job.guild_id == guild)
+
+    async def _submit(self, job: Job) -> bool:
+        """Submit one job. False when the queue should pause (limits, outage)."""
+        self.budget.try_acquire("submit")
+        await self._mark("before_submit", job)
+        try:
+            created = await self.api.generate(
+                job.model, job.prompt, idempotency_key=job.idempotency_key, **job.params
+            )
+        except (ConcurrencyLimitError, RateLimitError) as err:
+            kind = "concurrency_limited" if isinstance(err, ConcurrencyLimitError) else "rate_limited"
+            self.stats[kind] += 1
+            pause = err.retry_after if err.retry_after is not None else 5.0
+            if isinstance(err, RateLimitError):
+                self.budget.block_for(pause)
+            log.info("Submit of job %s deferred %.1fs: %s", job.short_id, pause, err.code)
+            self._hold_off_until = self._now() + pause
+            self._kick_later(pause)
+            return False
+        except (VivixTransportError, ServerError) as err:
+            return await self._submit_failed_transiently(job, err)
+        except VivixAPIError as err:
+            if isinstance(err, ModelNotAllowedError) or err.field == "model":
+                self._spawn(self._refresh_catalog(), "catalog refresh")
+            await self._finish(job, JobOutcome.FAILED, error_code=err.code, error_message=_say(err))
+            return True
+        finally:
+            self.budget.observe_remaining(getattr(self.api, "rate_limit_remaining", None))
+        await self._mark("submit_accepted", job)
+        async with self.db.transaction() as tx:
+            moved = await self.jobs.mark_submitted(
+                tx, job.id, created.generation_id, created.credits_estimate, self.clock()
+            )
+        if not moved:  # cancelled while the submit was in flight; follow it anyway to settle
+            log.warning("Job %s changed state during submit", job.short_id)
+            return True
+        self.stats["submitted"] += 1
+        async with self.db.read() as conn:
+            current = await self.jobs.get(conn, job.id)
+        assert current is not None
+        self._follow(current)
+        await self._notify(current)
+        return True
+
+    async def _submit_failed_transiently(self, job: Job, err: VivixError) -> bool:
+        async with self.db.transaction() as tx:
+            await self.jobs.note_attempt(tx, job.id, getattr(err, "code", type(err).__name__))
+        attempts = job.attempts + 1
+        if attempts >= MAX_SUBMIT_ATTEMPTS:
+            await self._finish(
+                job, JobOutcome.FAILED, error_code="UNAVAILABLE",
+                error_message="The generation service could not be reached; your credits were returned.",
+            )
+            return True
+        pause = min(300.0, 5.0 * 2 ** (attempts - 1))
+        log.warning("Submit of job %s failed (%s); queue paused %.0fs", job.short_id, err, pause)
+        self._hold_off_until = self._now() + pause
+        self._kick_later(pause)
+        return False
+
+    async def _refresh_catalog(self) -> None:
+        refresh = getattr(self.catalog, "refresh", None)
+        if refresh is not None:
+            try:
+                await refresh()
+            except VivixError as err:
+                log.warning("Catalog refresh failed: %s", err)
+
+    # -- running jobs ------------------------------------------------------
+
+    def _follow(self, job: Job, *, resumed: bool = False) -> None:
+        if job.id in self._running:
+            return
+        task = asyncio.ensure_future(self._poll_until_done(job, resumed=resumed))
+        task.set_name(f"follow {job.short_id}")
+        task.add_done_callback(_log_crash)
+        self._running[job.id] = task
+
+    async def _poll_until_done(self, job: Job, *, resumed: bool) -> None:
+        try:
+            started = self._now()
+            already = 0.0
+            if resumed and job.submitted_at is not None:
+                already = max(0.0, (self.clock() - job.submitted_at).total_seconds())
+            delay = max(0.0, self.plan.first_delay(job.model, job.category) - already)
+            if resumed:
+                delay = min(delay, self.plan.interval(job.category))
+            while True:
+                await asyncio.sleep(delay)
+                await self.budget.acquire("poll")
+                self.stats["polls"] += 1
+                elapsed = already + self._now() - started
+                try:
+                    generation = await self.api.get_generation(job.generation_id)
+                except (NotFoundError, NotYoursError) as err:
+                    await self._finish(job, JobOutcome.FAILED, error_code=err.code, error_message=_say(err))
+                    return
+                except VivixError as err:
+                    if isinstance(err, RateLimitError):
+                        self.budget.block_for(err.retry_after or 5.0)
+                    delay = max(self.plan.next_delay(job.model, job.category, elapsed), 5.0)
+                    log.warning("Poll of job %s failed (%s); next in %.0fs", job.short_id, err, delay)
+                    continue
+                finally:
+                    self.budget.observe_remaining(getattr(self.api, "rate_limit_remaining", None))
+                if generation.is_terminal:
+                    await self._complete(job, generation)
+                    return
+                async with self.db.transaction() as tx:
+                    await self.jobs.note_poll(tx, job.id, generation.model_dump(mode="json"))
+                delay = self.plan.next_delay(job.model, job.category, elapsed)
+        finally:
+            self._running.pop(job.id, None)
+            if not self._closed and not _being_cancelled():
+                self.kick()
+
+    async def _complete(self, job: Job, generation: Generation) -> None:
+        result = generation.model_dump(mode="json", exclude_none=True)
+        if generation.status == "completed":
+            if generation.duration_ms:
+                self.plan.observe(job.model, generation.duration_ms / 1000)
+            used = generation.credits_used if generation.credits_used is not None else job.held
+            await self._finish(job, JobOutcome.COMPLETED, credits_used=used, result=result)
+        else:
+            await self._finish(
+                job, JobOutcome.FAILED, result=result, error_code=generation.error or "FAILED",
+                error_message=generation.message or "The generation failed.",
+            )
+
+    async def _finish(
+        self,
+        job: Job,
+        outcome: JobOutcome,
+        *,
+        credits_used: int = 0,
+        result: dict[str, Any] | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        """Record the end and settle or release the hold, in one transaction, once."""
+        charge = min(max(credits_used, 0), job.held) if outcome is JobOutcome.COMPLETED else 0
+        if outcome is JobOutcome.COMPLETED and credits_used > job.held:
+            log.warning("Job %s cost %d, above its hold of %d; charging the hold",
+                        job.short_id, credits_used, job.held)
+        async with self.db.transaction() as tx:
+            moved = await self.jobs.mark_finished(
+                tx, job.id, outcome=outcome, credits_used=charge, at=self.clock(), result=result,
+                error_code=error_code, error_message=error_message,
+            )
+            if not moved:
+                return
+            if outcome is JobOutcome.COMPLETED:
+                await self.ledger.settle_in(tx, job.id, charge)
+            else:
+                await self.ledger.release_in(tx, job.id)
+        async with self.db.read() as conn:
+            finished = await self.jobs.get(conn, job.id)
+        assert finished is not None
+        await self._mark("after_finish", finished)
+        await self._deliver(finished)
+
+    async def cancel(self, job_id: str) -> Job | None:
+        """Cancel a queued job: full refund. Returns the job, or None when it was not queued."""
+        async with self.db.read() as conn:
+            job = await self.jobs.get(conn, job_id)
+        if job is None or job.status is not JobStatus.QUEUED or job.id in self._running:
+            return None
+        async with self.db.transaction() as tx:
+            moved = await self.jobs.mark_finished(
+                tx, job.id, outcome=JobOutcome.CANCELLED, credits_used=0, at=self.clock(),
+                from_statuses=(JobStatus.QUEUED,),
+            )
+            if not moved:
+                return None
+            await self.ledger.release_in(tx, job.id)
+        async with self.db.read() as conn:
+            finished = await self.jobs.get(conn, job.id)
+        assert finished is not None
+        await self._deliver(finished)
+        return finished
+
+    # -- telling the member --------------------------------------------------
+
+    async def _notify(self, job: Job) -> None:
+        if self.notifier is None:
+            return
+        try:
+            await self.notifier.job_updated(job)
+        except Exception:
+            log.exception("Could not show the progress of job %s", job.short_id)
+
+    async def _deliver(self, job: Job) -> None:
+        notifier = self.notifier
+        if notifier is None:
+            return
+        if job.post_started_at is not None:
+            found = await notifier.find_delivery(job)
+            if found is not None:
+                await self._record_delivery(job, found)
+                return
+        async with self.db.transaction() as tx:
+            await self.jobs.mark_post_started(tx, job.id, self.clock())
+        try:
+            delivery = await notifier.deliver(job)
+        except Exception:
+            log.exception("Could not deliver job %s; recording it as undelivered", job.short_id)
+            delivery = Delivery("none")
+        await self._mark("after_post", job)
+        await self._record_delivery(job, delivery)
+
+    async def _record_delivery(self, job: Job, delivery: Delivery) -> None:
+        async with self.db.transaction() as tx:
+            await self.jobs.mark_delivered(
+                tx, job.id, via=delivery.via, message_id=delivery.message_id, at=self.clock()
+            )
+        async with self.db.read() as conn:
+            delivered = await self.jobs.get(conn, job.id)
+        if delivered is not None:
+            await self._notify(delivered)
+
+
+def _say(err: VivixAPIError) -> str:
+    messages = {
+        "INSUFFICIENT_CREDITS": "The bot's API wallet is empty; the operator has been told. "
+        "Your credits were returned.",
+        "MODEL_NOT_ALLOWED": "This model is not available to the bot's API key.",
+        "KEY_INVALID": "The bot's API key was refused; the operator must fix it.",
+        "TIER_LOCKED": "The bot's API plan does not include API access.",
+        "NOT_FOUND": "The generation service lost track of this job.",
+        "NOT_YOURS": "The generation belongs to another account.",
+    }
+    if err.code == "INVALID_PARAMS":
+        what = f"`{err.field}`: {err.reason or err.message}" if err.field else (err.message or "")
+        return f"The service refused the request ({what})."
+    return messages.get(err.code, err.message or err.code)
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+def _log_crash(task: asyncio.Task[Any]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        log.error("Background task %s crashed", task.get_name(), exc_info=error)

@@ -1,0 +1,120 @@
+"""Turning a member's request into a held, stored, queued job; nothing spent on bad input."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .catalog import (
+    Catalog,
+    CatalogUnavailableError,
+    ParamValidationError,
+    estimate_hold,
+    parse_options,
+    validate_request,
+)
+from .clock import Clock
+from .jobs import Job, JobStatus
+from .store.jobs import JobRepository
+from .vivix.models import ModelInfo
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    guild_id: int
+    channel_id: int
+    member_id: int
+    command: str
+    prompt: str
+    category: str | None = None  # None: any model (/generate)
+    model: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+    options_text: str | None = None
+    reference_urls: Sequence[str] = ()
+    role_ids: Sequence[int] = ()
+
+
+class GenerationService:
+    def __init__(self, *, db: object, ledger: object, catalog: Catalog, dispatcher: object,
+                 clock: Clock, jobs: JobRepository | None = None) -> None:
+        self.db = db
+        self.ledger = ledger
+        self.catalog = catalog
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.jobs = jobs or JobRepository()
+
+    def resolve_model(self, slug: str | None, category: str | None) -> ModelInfo:
+        """The model to use, or a ParamValidationError naming the problem."""
+        if self.catalog.snapshot is None:
+            raise CatalogUnavailableError()
+        if not slug:
+            model = self.catalog.default_model(category) if category else None
+            if model is None:
+                what = f"{category} models" if category else "a model"
+                raise ParamValidationError("model", f"Choose a model: no default is available for {what}.")
+            return model
+        model = self.catalog.require(slug.strip())
+        if category and model.category != category:
+            raise ParamValidationError(
+                "model", f"`{model.slug}` is a {model.category} model; this command makes {category}.",
+            )
+        return model
+
+    def prepare(self, request: GenerationRequest) -> tuple[ModelInfo, dict[str, object], int]:
+        """Validate against the model's schema: the model, the API body params and the hold."""
+        model = self.resolve_model(request.model, request.category)
+        params: dict[str, object] = {k: v for k, v in request.params.items() if v is not None}
+        if request.options_text:
+            for name, value in parse_options(request.options_text).items():
+                if name in params:
+                    raise ParamValidationError(
+                        "options", f"`{name}` is given both as an option and in `options`; keep one."
+                    )
+                params[name] = value
+        references = list(request.reference_urls)
+        if references:
+            params["reference_images"] = [*list(params.get("reference_images") or []), *references]  # type: ignore[call-overload]
+        body = validate_request(model, request.prompt, params)
+        return model, body, estimate_hold(model, body)
+
+    async def create(self, request: GenerationRequest) -> Job:
+        """Validate, then hold credits and store the job in one transaction.
+
+        Raises ParamValidationError / CatalogUnavailableError before anything is
+        held, and the ledger's quota error when the hold is refused.
+        """
+        model, body, amount = self.prepare(request)
+        job = Job(
+            id=uuid.uuid4().hex,
+            guild_id=request.guild_id,
+            channel_id=request.channel_id,
+            member_id=request.member_id,
+            command=request.command,
+            model=model.slug,
+            category=model.category,
+            request={"model": model.slug, **body},
+            idempotency_key=f"vxb-{uuid.uuid4().hex}",
+            held=amount,
+            status=JobStatus.QUEUED,
+            created_at=self.clock(),
+        )
+        async with self.db.transaction() as tx:  # type: ignore[attr-defined]
+            await self.ledger.hold_in(  # type: ignore[attr-defined]
+                tx, request.guild_id, request.member_id, amount, job.id,
+                role_ids=tuple(request.role_ids), model=model.slug,
+            )
+            await self.jobs.insert(tx, job)
+        return job
+
+    async def start(self, job_id: str, status_message_id: int | None) -> None:
+        """Remember the public status message, then let the dispatcher run the job."""
+        if status_message_id is not None:
+            async with self.db.transaction() as tx:  # type: ignore[attr-defined]
+                await self.jobs.set_status_message(tx, job_id, status_message_id)
+        self.dispatcher.kick()  # type: ignore[attr-defined]
+
+    async def get(self, job_id: str) -> Job | None:
+        async with self.db.read() as conn:  # type: ignore[attr-defined]
+            return await self.jobs.get(conn, job_id)

@@ -1,0 +1,106 @@
+"""Posting results into the channel (or by DM when the channel is gone), and progress edits."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import discord
+
+from ..dispatch import Delivery
+from ..jobs import Job, JobStatus
+from .embeds import job_footer, result_content, result_embeds, status_embed
+
+if TYPE_CHECKING:
+    from ..client import VivixBot
+
+log = logging.getLogger(__name__)
+
+HISTORY_SCAN = 50
+MIN_EDIT_GAP = 3.0  # seconds between two progress edits of one message
+
+
+class DiscordNotifier:
+    """The dispatcher's ``Notifier``: results via ``channel.send``, never the interaction token."""
+
+    def __init__(self, bot: VivixBot) -> None:
+        self.bot = bot
+        self._last_edit: dict[str, float] = {}
+
+    def _model_name(self, job: Job) -> str:
+        model = self.bot.services.catalog.get(job.model)
+        return model.display_name if model else job.model
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except (discord.NotFound, discord.Forbidden):
+                return None
+        return channel if isinstance(channel, discord.abc.Messageable) else None
+
+    async def job_updated(self, job: Job) -> None:
+        """Edit the job's public status message, at most once every few seconds unless final."""
+        if job.status_message_id is None:
+            return
+        final = job.status in (JobStatus.FINISHED, JobStatus.DELIVERED)
+        now = time.monotonic()
+        if not final and now - self._last_edit.get(job.id, -MIN_EDIT_GAP) < MIN_EDIT_GAP:
+            return
+        self._last_edit[job.id] = now
+        if final:
+            self._last_edit.pop(job.id, None)
+        channel = await self._channel(job.channel_id)
+        if channel is None or not hasattr(channel, "get_partial_message"):
+            return
+        message = channel.get_partial_message(job.status_message_id)  # type: ignore[attr-defined]
+        try:
+            await message.edit(embed=status_embed(job, model_name=self._model_name(job)))
+        except discord.HTTPException as err:
+            log.debug("Could not edit the status of job %s: %s", job.short_id, err)
+
+    async def deliver(self, job: Job) -> Delivery:
+        content = result_content(job)
+        embeds = result_embeds(job, self._model_name(job))
+        mentions = discord.AllowedMentions(users=[discord.Object(job.member_id)], roles=False, everyone=False)
+        channel = await self._channel(job.channel_id)
+        if channel is not None:
+            try:
+                message = await channel.send(content, embeds=embeds, allowed_mentions=mentions)
+                return Delivery("channel", message.id)
+            except (discord.Forbidden, discord.NotFound) as err:
+                log.info("Cannot post job %s in channel %s (%s); sending by DM",
+                         job.short_id, job.channel_id, err.status)
+        try:
+            user = self.bot.get_user(job.member_id) or await self.bot.fetch_user(job.member_id)
+            message = await user.send(
+                content + "\n(I could not post in the channel where you asked.)", embeds=embeds
+            )
+            return Delivery("dm", message.id)
+        except discord.HTTPException as err:
+            log.warning("Could not deliver job %s to member %s at all: %s", job.short_id, job.member_id, err)
+            return Delivery("none")
+
+    async def find_delivery(self, job: Job) -> Delivery | None:
+        """After a crash between posting and recording: look for our own message with the job marker."""
+        marker = job_footer(job)
+        places: list[tuple[str, discord.abc.Messageable | None]] = [
+            ("channel", await self._channel(job.channel_id))
+        ]
+        user = self.bot.get_user(job.member_id)
+        if user is not None:
+            places.append(("dm", user.dm_channel))
+        for via, place in places:
+            if place is None:
+                continue
+            try:
+                async for message in place.history(limit=HISTORY_SCAN):
+                    if message.author.id == getattr(self.bot.user, "id", None) and any(
+                        embed.footer.text == marker for embed in message.embeds
+                    ) and message.id != job.status_message_id:
+                        return Delivery(via, message.id)
+            except discord.HTTPException:
+                continue
+        return None

@@ -1,0 +1,120 @@
+"""Embeds the bot shows: about, a job's status, its result."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import discord
+
+from ..jobs import Job, JobOutcome, JobStatus
+from ..vivix.models import ModelsResponse
+
+BRAND = discord.Colour.from_rgb(124, 92, 255)
+MAX_PROMPT_SHOWN = 900
+
+
+def about_embed(version: str, models: ModelsResponse | None, last_error: str | None) -> discord.Embed:
+    embed = discord.Embed(
+        title="Vivix bot",
+        description="Make images, video and sound with `/imagine`, `/video`, `/audio` and `/generate`. "
+        "Your server's admins decide who may spend how much: see `/credits`.",
+        colour=BRAND,
+    )
+    embed.add_field(name="Version", value=version)
+    if models is None:
+        reason = f" ({last_error})" if last_error else ""
+        embed.add_field(
+            name="Generation API",
+            value=f"Unreachable right now{reason}. Commands will work again once it answers.",
+            inline=False,
+        )
+        return embed
+    per_category = Counter(model.category for model in models.models)
+    summary = ", ".join(f"{count} {category}" for category, count in sorted(per_category.items()))
+    embed.add_field(name="API tier", value=models.tier)
+    embed.add_field(name="Models", value=f"{len(models.models)}" + (f" ({summary})" if summary else ""))
+    embed.add_field(
+        name="Key limits",
+        value=f"{models.rate_limit.calls_per_minute} calls/min, "
+        f"{models.rate_limit.concurrent_jobs} jobs at once",
+        inline=False,
+    )
+    return embed
+
+
+def _prompt(job: Job) -> str:
+    prompt = job.prompt
+    return prompt if len(prompt) <= MAX_PROMPT_SHOWN else prompt[: MAX_PROMPT_SHOWN - 1] + "…"
+
+
+def job_footer(job: Job) -> str:
+    """The marker a restarted bot looks for to know a result was already posted."""
+    return f"job {job.id}"
+
+
+def status_embed(job: Job, *, position: int | None = None, model_name: str | None = None) -> discord.Embed:
+    """The public message answering the command, edited as the job moves."""
+    if job.status is JobStatus.QUEUED:
+        state = "⏳ Queued" + (f" (position {position})" if position else "")
+        colour = discord.Colour.light_grey()
+    elif job.status is JobStatus.RUNNING:
+        state, colour = "🎨 Rendering", BRAND
+    elif job.outcome is JobOutcome.COMPLETED:
+        state, colour = "✅ Done", discord.Colour.green()
+    elif job.outcome is JobOutcome.CANCELLED:
+        state, colour = "🚫 Cancelled, credits returned", discord.Colour.dark_grey()
+    else:
+        state, colour = "❌ Failed, credits returned", discord.Colour.red()
+    embed = discord.Embed(title=state, description=_prompt(job), colour=colour)
+    embed.add_field(name="Model", value=model_name or job.model)
+    if job.credits_used is not None and job.status in (JobStatus.FINISHED, JobStatus.DELIVERED):
+        embed.add_field(name="Credits", value=f"{job.credits_used} used")
+    else:
+        embed.add_field(name="Credits", value=f"{job.held} held")
+    embed.set_footer(text=job_footer(job))
+    return embed
+
+
+def result_content(job: Job) -> str:
+    """The text of the result message: mention, and links for sound and video."""
+    mention = f"<@{job.member_id}>"
+    if job.outcome is JobOutcome.COMPLETED:
+        urls = job.output_urls
+        if job.category == "image" and urls:
+            return f"{mention} your image is ready."
+        links = "\n".join(urls) if urls else "(the service returned no file)"
+        return f"{mention} your {job.category} is ready:\n{links}"
+    if job.outcome is JobOutcome.CANCELLED:
+        return f"{mention} your job was cancelled; {job.held} credits were returned."
+    reason = job.error_message or job.error_code or "the generation failed"
+    return f"{mention} your generation failed: {reason} Your {job.held} held credits were returned."
+
+
+def result_embeds(job: Job, model_name: str | None = None) -> list[discord.Embed]:
+    """One embed per image (up to 10); one summary embed otherwise."""
+    seed = job.request.get("seed")
+    details = f"{model_name or job.model}"
+    if seed is not None:
+        details += f" · seed {seed}"
+    if job.outcome is JobOutcome.COMPLETED:
+        details += f" · {job.credits_used or 0} credits"
+    urls = job.output_urls if job.category == "image" and job.outcome is JobOutcome.COMPLETED else []
+    if not urls:
+        embed = discord.Embed(description=_prompt(job), colour=_colour(job))
+        embed.add_field(name="Details", value=details)
+        embed.set_footer(text=job_footer(job))
+        return [embed]
+    embeds = []
+    for index, url in enumerate(urls[:10]):
+        embed = discord.Embed(url=urls[0], colour=_colour(job))
+        if index == 0:
+            embed.description = _prompt(job)
+            embed.add_field(name="Details", value=details)
+        embed.set_image(url=url)
+        embed.set_footer(text=job_footer(job))
+        embeds.append(embed)
+    return embeds
+
+
+def _colour(job: Job) -> discord.Colour:
+    return discord.Colour.green() if job.outcome is JobOutcome.COMPLETED else discord.Colour.red()
