@@ -1,0 +1,56 @@
+"""Reading what a member sees, and the ledger behind it, in end-to-end tests."""
+
+from __future__ import annotations
+
+import discord
+import simcord
+
+from bot.client import VivixBot
+
+
+def bot_of(env: simcord.Env) -> VivixBot:
+    return env.bot  # type: ignore[return-value]
+
+
+def results_for(channel: simcord.ChannelHandle, job_id: str) -> list[discord.Message]:
+    """Result messages (not the status message) carrying this job's marker."""
+    found = []
+    for message in channel.history():
+        if message.interaction_metadata is not None:
+            continue  # the command's own answer, edited as the job moves
+        if any(embed.footer.text == f"job {job_id}" for embed in message.embeds):
+            found.append(message)
+    return found
+
+
+async def only_job_id(env: simcord.Env) -> str:
+    async with bot_of(env).services.db.read() as conn:
+        rows = await conn.fetch_all("SELECT id FROM jobs")
+    assert len(rows) == 1, rows
+    return str(rows[0][0])
+
+
+async def assert_nothing_spent(env: simcord.Env, guild_id: int, sandbox_stats: object) -> None:
+    """No credits held or spent, no ledger row but the first grant, and no job sent to the API."""
+    ledger = bot_of(env).services.ledger
+    status = await ledger.guild_status(guild_id)
+    assert (status.held, status.spent_total) == (0, 0)
+    rows = await ledger.history(guild_id, limit=50)
+    assert [row.kind for row in rows] in ([], ["grant"])
+    assert sandbox_stats.requests_by_route["generate"] == 0  # type: ignore[attr-defined]
+    async with bot_of(env).services.db.read() as conn:
+        assert await conn.fetch_value("SELECT COUNT(*) FROM jobs") == 0
+
+
+def png_bytes() -> bytes:
+    """A real 1x1 PNG for reference-image attachments."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x88\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
