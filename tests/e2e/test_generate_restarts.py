@@ -1,0 +1,88 @@
+"""Exactly once across restarts: each named crash point resumes to one generation, one post, one charge."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import simcord
+
+from bot.config import Settings
+from bot.jobs import Job
+from bot.sandbox.server import SandboxServer
+
+from .conftest import World, restart
+from .helpers import bot_of, only_job_id, results_for
+
+
+def freeze_at(env: simcord.Env, point: str):  # type: ignore[no-untyped-def]
+    """A checkpoint hook that stops the job's task forever at ``point``, as a crash there would."""
+
+    async def hook(name: str, job: Job) -> None:
+        if name == point:
+            never = asyncio.get_running_loop().create_future()
+            await env.external_wait(never, reason=f"simulated crash at {point}")
+
+    return hook
+
+
+async def _assert_once(world: World, sandbox: SandboxServer, job_id: str) -> None:
+    posted = results_for(world.channel, job_id)
+    assert len(posted) == 1, f"posted {len(posted)} times"
+    assert sandbox.state.stats().generations_created == 1
+    services = bot_of(world.env).services
+    job = await services.generation.get(job_id)
+    assert job is not None and job.status == "delivered" and job.credits_used
+    status = await services.ledger.guild_status(world.guild.id)
+    assert (status.held, status.spent_total) == (0, job.credits_used)
+    hold = await services.ledger.get_hold(job_id)
+    assert hold is not None and hold.status == "settled" and hold.charged == job.credits_used
+    assert (await services.ledger.audit(world.guild.id)).ok
+
+
+@pytest.mark.parametrize("point", ["before_submit", "submit_accepted", "after_finish", "after_post"])
+async def test_a_crash_at_each_point_still_delivers_once(
+    world: World, sandbox: SandboxServer, settings: Settings, point: str
+) -> None:
+    bot_of(world.env).services.dispatcher.checkpoint = freeze_at(world.env, point)
+    await world.alice.slash(world.channel, "imagine", prompt="a red kite", model="flux-2-flash")
+    job_id = await only_job_id(world.env)
+    await world.env.advance_time(60)  # the job reaches the crash point and stops there
+
+    await restart(world.env, settings)
+    await world.env.advance_time(60)
+
+    await _assert_once(world, sandbox, job_id)
+
+
+async def test_a_restart_mid_render_resumes_polling(
+    world: World, sandbox: SandboxServer, settings: Settings
+) -> None:
+    await world.alice.slash(world.channel, "video", prompt="waves", model="wan-2.7-text-to-video")
+    job_id = await only_job_id(world.env)
+    await world.env.advance_time(20)
+    assert results_for(world.channel, job_id) == []
+
+    await restart(world.env, settings)
+    await world.env.advance_time(300)
+
+    await _assert_once(world, sandbox, job_id)
+
+
+async def test_queued_jobs_survive_a_restart(
+    world: World, sandbox: SandboxServer, settings: Settings
+) -> None:
+    sandbox.state.add_key("vvx_sandbox_pro", concurrent_jobs=1)  # one slot: the rest must wait
+    bot_of(world.env).services.catalog.invalidate()
+    await bot_of(world.env).services.catalog.refresh()
+    for member, prompt in ((world.alice, "one"), (world.bob, "two"), (world.admin, "three")):
+        await member.slash(world.channel, "imagine", prompt=prompt, model="flux-2-flash")
+
+    await restart(world.env, settings)
+    await world.env.advance_time(200)
+
+    async with bot_of(world.env).services.db.read() as conn:
+        rows = await conn.fetch_all("SELECT status FROM jobs")
+    assert [row[0] for row in rows] == ["delivered"] * 3
+    assert sandbox.state.stats().generations_created == 3
+    assert sandbox.state.stats().throttled_by_code["CONCURRENCY_LIMIT"] == 0
