@@ -51,10 +51,19 @@ class Delivery:
     message_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a job stands, for the member: its place in line, or how far it has rendered."""
+
+    position: int | None = None  # 1 = next to be submitted
+    elapsed: float | None = None  # seconds since submit
+    expected: float | None = None  # seconds the whole render is expected to take
+
+
 class Notifier(Protocol):
     """The Discord side: tells members what happened to their jobs."""
 
-    async def job_updated(self, job: Job) -> None: ...
+    async def job_updated(self, job: Job, progress: Progress | None = None) -> None: ...
 
     async def deliver(self, job: Job) -> Delivery: ...
 
@@ -195,22 +204,44 @@ class Dispatcher:
             if not await self._submit(job):
                 return
 
-    async def _next_queued(self) -> Job | None:
-        """Round-robin across servers, oldest first within a server."""
+    async def _queued_in_order(self) -> list[Job]:
+        """Every waiting job in the order the queue will submit them: round-robin across
+        servers (starting after the server served last), oldest first within a server."""
         async with self.db.read() as conn:
             queued = await self.jobs.list_by_status(conn, JobStatus.QUEUED)
-        queued = [job for job in queued if job.id not in self._running]
-        if not queued:
-            return None
-        guilds: list[int] = []
+        per_guild: dict[int, list[Job]] = {}
         for job in queued:
-            if job.guild_id not in guilds:
-                guilds.append(job.guild_id)
-        guilds.sort()
-        after = [g for g in guilds if self._last_guild is not None and g > self._last_guild]
-        guild = after[0] if after else guilds[0]
-        self._last_guild = guild
-        return next(job for job in queued if job.guild_id == guild)
+            if job.id not in self._running:
+                per_guild.setdefault(job.guild_id, []).append(job)
+        guilds = sorted(per_guild)
+        if self._last_guild is not None:
+            later = [g for g in guilds if g > self._last_guild]
+            guilds = later + [g for g in guilds if g <= self._last_guild]
+        order: list[Job] = []
+        while any(per_guild.values()):
+            for guild in guilds:
+                if per_guild[guild]:
+                    order.append(per_guild[guild].pop(0))
+        return order
+
+    async def queue_positions(self, guild_id: int | None = None) -> dict[str, int]:
+        """Job id -> place in line (1 = next), across all servers."""
+        order = await self._queued_in_order()
+        return {job.id: n for n, job in enumerate(order, 1) if guild_id is None or job.guild_id == guild_id}
+
+    async def _next_queued(self) -> Job | None:
+        order = await self._queued_in_order()
+        if not order:
+            return None
+        self._last_guild = order[0].guild_id
+        return order[0]
+
+    async def _announce_positions(self) -> None:
+        """Tell every waiting member their new place in line."""
+        if self.notifier is None:
+            return
+        for n, job in enumerate(await self._queued_in_order(), 1):
+            await self._notify(job, Progress(position=n))
 
     async def _submit(self, job: Job) -> bool:
         """Submit one job. False when the queue should pause (limits, outage)."""
@@ -252,7 +283,8 @@ class Dispatcher:
             current = await self.jobs.get(conn, job.id)
         assert current is not None
         self._follow(current)
-        await self._notify(current)
+        await self._notify(current, self._rendering(current, 0.0))
+        self._spawn(self._announce_positions(), "announce positions")
         return True
 
     async def _submit_failed_transiently(self, job: Job, err: VivixError) -> bool:
@@ -321,6 +353,7 @@ class Dispatcher:
                     return
                 async with self.db.transaction() as tx:
                     await self.jobs.note_poll(tx, job.id, generation.model_dump(mode="json"))
+                await self._notify(job, self._rendering(job, elapsed))
                 delay = self.plan.next_delay(job.model, job.category, elapsed)
         finally:
             self._running.pop(job.id, None)
@@ -390,15 +423,19 @@ class Dispatcher:
             finished = await self.jobs.get(conn, job.id)
         assert finished is not None
         await self._deliver(finished)
+        self._spawn(self._announce_positions(), "announce positions")
         return finished
 
     # -- telling the member --------------------------------------------------
 
-    async def _notify(self, job: Job) -> None:
+    def _rendering(self, job: Job, elapsed: float) -> Progress:
+        return Progress(elapsed=elapsed, expected=self.plan.expected(job.model, job.category))
+
+    async def _notify(self, job: Job, progress: Progress | None = None) -> None:
         if self.notifier is None:
             return
         try:
-            await self.notifier.job_updated(job)
+            await self.notifier.job_updated(job, progress)
         except Exception:
             log.exception("Could not show the progress of job %s", job.short_id)
 

@@ -115,6 +115,10 @@ class GenerationService:
                 await self.jobs.set_status_message(tx, job_id, status_message_id)
         self.dispatcher.kick()  # type: ignore[attr-defined]
 
+    async def position_of(self, job_id: str) -> int | None:
+        """The job's place in line (1 = next), or None once it is submitted."""
+        return (await self.dispatcher.queue_positions()).get(job_id)  # type: ignore[attr-defined]
+
     async def get(self, job_id: str) -> Job | None:
         async with self.db.read() as conn:  # type: ignore[attr-defined]
             return await self.jobs.get(conn, job_id)

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.catalog import CatalogUnavailableError, ParamValidationError
 from bot.client import VivixBot
+from bot.dispatch import Progress
 from bot.generation import GenerationRequest
 from bot.ledger import QuotaExceededError
 from bot.ui.embeds import status_embed
@@ -142,9 +143,8 @@ class Generate(commands.Cog):
             if attachment is None:
                 continue
             if not (attachment.content_type or "").startswith("image/"):
-                await send_ephemeral(
-                    interaction, f"❌ `{name}` must be an image (got `{attachment.filename}`). Nothing was charged."
-                )
+                await send_ephemeral(interaction, f"❌ `{name}` must be an image "
+                                     f"(got `{attachment.filename}`). Nothing was charged.")
                 return
             references.append(attachment.url)
         request = GenerationRequest(
@@ -176,8 +176,10 @@ class Generate(commands.Cog):
             await send_ephemeral(interaction, describe_quota_refusal(err))
             return
         model = services.catalog.get(job.model)
+        position = await services.generation.position_of(job.id)
         await interaction.response.send_message(
-            embed=status_embed(job, model_name=model.display_name if model else None)
+            embed=status_embed(job, progress=Progress(position=position),
+                               model_name=model.display_name if model else None)
         )
         try:
             message_id: int | None = (await interaction.original_response()).id

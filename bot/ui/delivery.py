@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING
 
 import discord
 
-from ..dispatch import Delivery
+from ..dispatch import Delivery, Progress
 from ..jobs import Job, JobStatus
 from .embeds import job_footer, result_content, result_embeds, status_embed
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY_SCAN = 50
-MIN_EDIT_GAP = 3.0  # seconds between two progress edits of one message
+MIN_EDIT_GAP = 5.0  # seconds between two progress edits of one message
 
 
 class DiscordNotifier:
@@ -27,6 +28,8 @@ class DiscordNotifier:
     def __init__(self, bot: VivixBot) -> None:
         self.bot = bot
         self._last_edit: dict[str, float] = {}
+        self._latest: dict[str, tuple[Job, Progress | None]] = {}
+        self._trailing: dict[str, asyncio.Task[None]] = {}
 
     def _model_name(self, job: Job) -> str:
         model = self.bot.services.catalog.get(job.model)
@@ -41,25 +44,49 @@ class DiscordNotifier:
                 return None
         return channel if isinstance(channel, discord.abc.Messageable) else None
 
-    async def job_updated(self, job: Job) -> None:
-        """Edit the job's public status message, at most once every few seconds unless final."""
+    async def job_updated(self, job: Job, progress: Progress | None = None) -> None:
+        """Edit the job's public status message: at once when final, else at most once per
+        MIN_EDIT_GAP; a change that arrives inside the gap is shown when the gap ends."""
         if job.status_message_id is None:
             return
-        final = job.status in (JobStatus.FINISHED, JobStatus.DELIVERED)
-        now = time.monotonic()
-        if not final and now - self._last_edit.get(job.id, -MIN_EDIT_GAP) < MIN_EDIT_GAP:
+        if job.status in (JobStatus.FINISHED, JobStatus.DELIVERED):
+            self._latest.pop(job.id, None)
+            pending = self._trailing.pop(job.id, None)
+            if pending is not None:
+                pending.cancel()
+            await self._edit(job, None)
             return
-        self._last_edit[job.id] = now
-        if final:
+        self._latest[job.id] = (job, progress)
+        wait = self._last_edit.get(job.id, -MIN_EDIT_GAP) + MIN_EDIT_GAP - time.monotonic()
+        if wait <= 0:
+            await self._edit(job, progress)
+        elif job.id not in self._trailing:
+            self._trailing[job.id] = asyncio.ensure_future(self._edit_later(job.id, wait))
+
+    async def _edit_later(self, job_id: str, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._trailing.pop(job_id, None)
+        latest = self._latest.get(job_id)
+        if latest is not None:
+            await self._edit(*latest)
+
+    async def _edit(self, job: Job, progress: Progress | None) -> None:
+        self._last_edit[job.id] = time.monotonic()
+        if job.status in (JobStatus.FINISHED, JobStatus.DELIVERED):
             self._last_edit.pop(job.id, None)
         channel = await self._channel(job.channel_id)
-        if channel is None or not hasattr(channel, "get_partial_message"):
+        if channel is None or not hasattr(channel, "get_partial_message") or job.status_message_id is None:
             return
         message = channel.get_partial_message(job.status_message_id)  # type: ignore[attr-defined]
         try:
-            await message.edit(embed=status_embed(job, model_name=self._model_name(job)))
+            await message.edit(embed=status_embed(job, progress=progress, model_name=self._model_name(job)))
         except discord.HTTPException as err:
             log.debug("Could not edit the status of job %s: %s", job.short_id, err)
+
+    def close(self) -> None:
+        for task in self._trailing.values():
+            task.cancel()
+        self._trailing.clear()
 
     async def deliver(self, job: Job) -> Delivery:
         content = result_content(job)

@@ -6,6 +6,7 @@ from collections import Counter
 
 import discord
 
+from ..dispatch import Progress
 from ..jobs import Job, JobOutcome, JobStatus
 from ..vivix.models import ModelsResponse
 
@@ -52,10 +53,23 @@ def job_footer(job: Job) -> str:
     return f"job {job.id}"
 
 
-def status_embed(job: Job, *, position: int | None = None, model_name: str | None = None) -> discord.Embed:
+def progress_bar(fraction: float, width: int = 12) -> str:
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def clock_text(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def status_embed(
+    job: Job, *, progress: Progress | None = None, model_name: str | None = None
+) -> discord.Embed:
     """The public message answering the command, edited as the job moves."""
+    progress = progress or Progress()
     if job.status is JobStatus.QUEUED:
-        state = "⏳ Queued" + (f" (position {position})" if position else "")
+        state = "⏳ Queued" + (f" · position {progress.position}" if progress.position else "")
         colour = discord.Colour.light_grey()
     elif job.status is JobStatus.RUNNING:
         state, colour = "🎨 Rendering", BRAND
@@ -71,6 +85,14 @@ def status_embed(job: Job, *, position: int | None = None, model_name: str | Non
         embed.add_field(name="Credits", value=f"{job.credits_used} used")
     else:
         embed.add_field(name="Credits", value=f"{job.held} held")
+    if job.status is JobStatus.RUNNING and progress.elapsed is not None and progress.expected:
+        fraction = progress.elapsed / progress.expected
+        if fraction < 1:
+            text = f"{progress_bar(fraction * 0.95)} ~{int(fraction * 95)}%"
+        else:
+            text = f"{progress_bar(0.97)} taking longer than usual"
+        text += f"\n{clock_text(progress.elapsed)} of about {clock_text(progress.expected)}"
+        embed.add_field(name="Progress", value=text, inline=False)
     embed.set_footer(text=job_footer(job))
     return embed
 

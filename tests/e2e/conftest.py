@@ -7,7 +7,7 @@ render for 15 seconds on both sides.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,9 +75,13 @@ def simcord_bot(settings: Settings) -> VivixBot:
 
 
 @pytest.fixture
-async def env(simcord_env: simcord.Env, sandbox_clock: FollowingClock) -> simcord.Env:
+async def env(simcord_env: simcord.Env, sandbox_clock: FollowingClock) -> AsyncIterator[simcord.Env]:
     sandbox_clock.attach(simcord_env)
-    return simcord_env
+    yield simcord_env
+    # SimCord stops the bot without close(); close its database and HTTP client as a shutdown would.
+    services = getattr(simcord_env.bot, "services", None)
+    if services is not None:
+        await services.close()
 
 
 @dataclass

@@ -32,9 +32,9 @@ def simcord_bot(tmp_path: Path) -> VivixBot:
     return create_bot(settings)
 
 
-async def test_about_says_clearly_when_the_api_is_unreachable(simcord_env: simcord.Env) -> None:
-    channel = simcord_env.create_guild().create_text_channel("general")
-    alice = simcord_env.guild.add_member(simcord_env.create_user("alice"))
+async def test_about_says_clearly_when_the_api_is_unreachable(env: simcord.Env) -> None:
+    channel = env.create_guild().create_text_channel("general")
+    alice = env.guild.add_member(env.create_user("alice"))
 
     result = await alice.slash(channel, "about")
 
