@@ -42,6 +42,7 @@ from .vivix.models import Generation
 log = logging.getLogger(__name__)
 
 MAX_SUBMIT_ATTEMPTS = 8
+PROGRESS_EVERY = 10.0  # seconds between progress-bar refreshes while waiting for a poll
 Checkpoint = Callable[[str, Job], Awaitable[None]]
 
 
@@ -331,7 +332,7 @@ class Dispatcher:
             if resumed:
                 delay = min(delay, self.plan.interval(job.category))
             while True:
-                await asyncio.sleep(delay)
+                await self._wait_showing_progress(job, delay, lambda: already + self._now() - started)
                 await self.budget.acquire("poll")
                 self.stats["polls"] += 1
                 elapsed = already + self._now() - started
@@ -359,6 +360,15 @@ class Dispatcher:
             self._running.pop(job.id, None)
             if not self._closed and not _being_cancelled():
                 self.kick()
+
+    async def _wait_showing_progress(self, job: Job, delay: float, elapsed: Callable[[], float]) -> None:
+        """Sleep until the next poll, refreshing the member's progress bar meanwhile (no API call)."""
+        while delay > 0:
+            step = min(delay, PROGRESS_EVERY)
+            await asyncio.sleep(step)
+            delay -= step
+            if delay > 0:
+                await self._notify(job, self._rendering(job, elapsed()))
 
     async def _complete(self, job: Job, generation: Generation) -> None:
         result = generation.model_dump(mode="json", exclude_none=True)

@@ -15,7 +15,10 @@ from .catalog import (
     validate_request,
 )
 from .clock import Clock
+from .dispatch import Dispatcher
 from .jobs import Job, JobStatus
+from .ledger import CreditLedger
+from .store.database import Database
 from .store.jobs import JobRepository
 from .vivix.models import ModelInfo
 
@@ -36,7 +39,7 @@ class GenerationRequest:
 
 
 class GenerationService:
-    def __init__(self, *, db: object, ledger: object, catalog: Catalog, dispatcher: object,
+    def __init__(self, *, db: Database, ledger: CreditLedger, catalog: Catalog, dispatcher: Dispatcher,
                  clock: Clock, jobs: JobRepository | None = None) -> None:
         self.db = db
         self.ledger = ledger
@@ -100,8 +103,8 @@ class GenerationService:
             status=JobStatus.QUEUED,
             created_at=self.clock(),
         )
-        async with self.db.transaction() as tx:  # type: ignore[attr-defined]
-            await self.ledger.hold_in(  # type: ignore[attr-defined]
+        async with self.db.transaction() as tx:
+            await self.ledger.hold_in(
                 tx, request.guild_id, request.member_id, amount, job.id,
                 role_ids=tuple(request.role_ids), model=model.slug,
             )
@@ -111,14 +114,53 @@ class GenerationService:
     async def start(self, job_id: str, status_message_id: int | None) -> None:
         """Remember the public status message, then let the dispatcher run the job."""
         if status_message_id is not None:
-            async with self.db.transaction() as tx:  # type: ignore[attr-defined]
+            async with self.db.transaction() as tx:
                 await self.jobs.set_status_message(tx, job_id, status_message_id)
-        self.dispatcher.kick()  # type: ignore[attr-defined]
+        self.dispatcher.kick()
 
     async def position_of(self, job_id: str) -> int | None:
         """The job's place in line (1 = next), or None once it is submitted."""
-        return (await self.dispatcher.queue_positions()).get(job_id)  # type: ignore[attr-defined]
+        return (await self.dispatcher.queue_positions()).get(job_id)
+
+    async def active(self, guild_id: int) -> tuple[list[tuple[int, Job]], list[Job]]:
+        """The server's waiting jobs with their place in line, and its rendering jobs."""
+        positions = await self.dispatcher.queue_positions(guild_id)
+        async with self.db.read() as conn:
+            queued = await self.jobs.list_by_status(conn, JobStatus.QUEUED, guild_id=guild_id)
+            running = await self.jobs.list_by_status(conn, JobStatus.RUNNING, guild_id=guild_id)
+        waiting = sorted(((positions.get(job.id, 0), job) for job in queued), key=lambda pair: pair[0])
+        return waiting, running
+
+    async def cancel(self, guild_id: int, job_ref: str, requester_id: int, *, is_admin: bool) -> Job:
+        """Cancel a waiting job with a full refund: a member their own, an admin anyone's."""
+        ref = job_ref.strip().lower().removeprefix("job ").strip()
+        async with self.db.read() as conn:
+            matches = await self.jobs.find_by_prefix(conn, guild_id, ref) if len(ref) >= 4 else []
+        if len(matches) != 1:
+            raise CancelRefusedError(f"No job `{job_ref[:40]}` in this server. Pick one from the list.")
+        job = matches[0]
+        if job.member_id != requester_id and not is_admin:
+            raise CancelRefusedError(
+                "That is someone else's job; only its owner or a server admin may cancel it."
+            )
+        if job.status is JobStatus.RUNNING:
+            raise CancelRefusedError("That job is already rendering: the service cannot stop it, "
+                                     "so it will finish and be charged what it costs.")
+        if job.status is not JobStatus.QUEUED:
+            raise CancelRefusedError("That job has already finished.")
+        cancelled = await self.dispatcher.cancel(job.id)
+        if cancelled is None:
+            raise CancelRefusedError("That job was just submitted, so it can no longer be cancelled.")
+        return cancelled
 
     async def get(self, job_id: str) -> Job | None:
-        async with self.db.read() as conn:  # type: ignore[attr-defined]
+        async with self.db.read() as conn:
             return await self.jobs.get(conn, job_id)
+
+
+class CancelRefusedError(Exception):
+    """A cancel that cannot be done; ``message`` says why, for the member."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)

@@ -22,6 +22,15 @@ from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import SandboxState
 
 OWNER_ID = 900_000_000_000_000_001
+SETTLE_TIMEOUT = 1.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every e2e test settles within 1 s: bot sleeps longer than that park on SimCord's virtual
+    clock (moved by advance_time) instead of running in real time."""
+    for item in items:
+        if "tests/e2e/" in item.nodeid and item.get_closest_marker("simcord") is None:
+            item.add_marker(pytest.mark.simcord(settle_timeout=SETTLE_TIMEOUT))
 
 
 class FollowingClock:

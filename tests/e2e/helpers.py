@@ -54,3 +54,10 @@ def png_bytes() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x88\x00")
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+async def run_for(env: simcord.Env, seconds: float, step: float = 5.0) -> None:
+    """Advance virtual time in steps: each advance_time call has one real-time settle budget."""
+    while seconds > 0:
+        await env.advance_time(min(step, seconds))
+        seconds -= step

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .conftest import World
-from .helpers import bot_of, only_job_id, results_for
+from .helpers import bot_of, only_job_id, results_for, run_for
 
 
 async def test_imagine_posts_the_image_and_settles_what_it_cost(world: World) -> None:
@@ -17,7 +17,7 @@ async def test_imagine_posts_the_image_and_settles_what_it_cost(world: World) ->
     assert {f.name: f.value for f in status.fields}["Credits"] == "211 held"
     job_id = await only_job_id(env)
 
-    await env.advance_time(30)
+    await run_for(env, 30)
 
     posted = results_for(world.channel, job_id)
     assert len(posted) == 1

@@ -6,7 +6,7 @@ import simcord
 
 from bot.sandbox.server import SandboxServer
 
-from .helpers import bot_of
+from .helpers import bot_of, run_for
 
 PLAN = {"Alpha": 9, "Beta": 7, "Gamma": 4}  # 20 jobs
 
@@ -26,7 +26,7 @@ async def test_twenty_jobs_from_three_servers_all_arrive(env: simcord.Env, sandb
             assert not result.ephemeral
     assert bot_of(env).services.dispatcher.in_flight == 5
 
-    await env.advance_time(400)
+    await run_for(env, 400)
 
     services = bot_of(env).services
     async with services.db.read() as conn:

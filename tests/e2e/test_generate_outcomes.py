@@ -8,7 +8,7 @@ from bot.sandbox.faults import Fault
 from bot.sandbox.server import SandboxServer
 
 from .conftest import World
-from .helpers import bot_of, only_job_id, results_for
+from .helpers import bot_of, only_job_id, results_for, run_for
 
 
 async def _ledger(world: World):  # type: ignore[no-untyped-def]
@@ -20,7 +20,7 @@ async def test_a_failed_job_is_refunded_and_said_so(world: World) -> None:
                             model="flux-2-flash")
     job_id = await only_job_id(world.env)
 
-    await world.env.advance_time(60)
+    await run_for(world.env, 60)
 
     posted = results_for(world.channel, job_id)
     assert len(posted) == 1
@@ -63,7 +63,7 @@ async def test_a_lost_job_is_released(world: World, sandbox: SandboxServer) -> N
     job_id = await only_job_id(world.env)
     sandbox.state.inject_fault("generation", Fault(status=404, code="NOT_FOUND", message="gone"), times=1)
 
-    await world.env.advance_time(60)
+    await run_for(world.env, 60)
 
     posted = results_for(world.channel, job_id)
     assert "lost track of this job" in posted[0].content
@@ -75,7 +75,7 @@ async def test_several_images_are_all_shown(world: World) -> None:
                             number_results=3)
     job_id = await only_job_id(world.env)
 
-    await world.env.advance_time(60)
+    await run_for(world.env, 60)
 
     message = results_for(world.channel, job_id)[0]
     images = [embed.image.url for embed in message.embeds if embed.image]
@@ -87,7 +87,7 @@ async def test_video_comes_as_a_link_with_the_seed(world: World) -> None:
                             duration=4, seed=42)
     job_id = await only_job_id(world.env)
 
-    await world.env.advance_time(300)
+    await run_for(world.env, 300)
 
     message = results_for(world.channel, job_id)[0]
     assert "your video is ready" in message.content
@@ -104,7 +104,7 @@ async def test_without_channel_access_the_result_goes_by_dm(world: World) -> Non
     result = await world.alice.slash(muted, "imagine", prompt="quiet lake", model="flux-2-flash")
     assert not result.ephemeral
     job_id = await only_job_id(world.env)
-    await world.env.advance_time(60)
+    await run_for(world.env, 60)
 
     dms = results_for(world.alice.user.dm_channel, job_id)
     assert len(dms) == 1

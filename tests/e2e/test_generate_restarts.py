@@ -12,7 +12,7 @@ from bot.jobs import Job
 from bot.sandbox.server import SandboxServer
 
 from .conftest import World, restart
-from .helpers import bot_of, only_job_id, results_for
+from .helpers import bot_of, only_job_id, results_for, run_for
 
 
 def freeze_at(env: simcord.Env, point: str):  # type: ignore[no-untyped-def]
@@ -47,10 +47,10 @@ async def test_a_crash_at_each_point_still_delivers_once(
     bot_of(world.env).services.dispatcher.checkpoint = freeze_at(world.env, point)
     await world.alice.slash(world.channel, "imagine", prompt="a red kite", model="flux-2-flash")
     job_id = await only_job_id(world.env)
-    await world.env.advance_time(60)  # the job reaches the crash point and stops there
+    await run_for(world.env, 60)  # the job reaches the crash point and stops there
 
     await restart(world.env, settings)
-    await world.env.advance_time(60)
+    await run_for(world.env, 60)
 
     await _assert_once(world, sandbox, job_id)
 
@@ -60,11 +60,11 @@ async def test_a_restart_mid_render_resumes_polling(
 ) -> None:
     await world.alice.slash(world.channel, "video", prompt="waves", model="wan-2.7-text-to-video")
     job_id = await only_job_id(world.env)
-    await world.env.advance_time(20)
+    await run_for(world.env, 20)
     assert results_for(world.channel, job_id) == []
 
     await restart(world.env, settings)
-    await world.env.advance_time(300)
+    await run_for(world.env, 300)
 
     await _assert_once(world, sandbox, job_id)
 
@@ -79,7 +79,7 @@ async def test_queued_jobs_survive_a_restart(
         await member.slash(world.channel, "imagine", prompt=prompt, model="flux-2-flash")
 
     await restart(world.env, settings)
-    await world.env.advance_time(200)
+    await run_for(world.env, 200)
 
     async with bot_of(world.env).services.db.read() as conn:
         rows = await conn.fetch_all("SELECT status FROM jobs")

@@ -1,0 +1,70 @@
+"""/queue: see the server's waiting and rendering jobs; cancel a waiting one for a full refund."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import VivixBot
+from bot.generation import CancelRefusedError
+from bot.ui.errors import send_ephemeral
+from bot.ui.queue import queue_embed
+
+
+def _is_admin(interaction: discord.Interaction) -> bool:
+    member = interaction.user
+    return isinstance(member, discord.Member) and member.guild_permissions.manage_guild
+
+
+class Queue(commands.GroupCog, group_name="queue", description="The generation queue of this server"):
+    def __init__(self, bot: VivixBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="show", description="Jobs waiting and rendering in this server")
+    @app_commands.guild_only()
+    async def show(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        waiting, running = await self.bot.services.generation.active(interaction.guild.id)
+        await interaction.response.send_message(
+            embed=queue_embed(waiting, running, self.bot.clock()), ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @app_commands.command(name="cancel", description="Cancel a waiting job: its credits come back in full")
+    @app_commands.describe(job="The job to cancel (type to pick from your waiting jobs)")
+    @app_commands.guild_only()
+    async def cancel(self, interaction: discord.Interaction, job: str) -> None:
+        assert interaction.guild is not None
+        try:
+            cancelled = await self.bot.services.generation.cancel(
+                interaction.guild.id, job, interaction.user.id, is_admin=_is_admin(interaction)
+            )
+        except CancelRefusedError as err:
+            await send_ephemeral(interaction, f"❌ {err.message}")
+            return
+        whose = "your" if cancelled.member_id == interaction.user.id else f"<@{cancelled.member_id}>'s"
+        await send_ephemeral(
+            interaction, f"🚫 Cancelled {whose} job `{cancelled.short_id}`; {cancelled.held} credits were returned.",
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @cancel.autocomplete("job")
+    async def _cancellable(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if interaction.guild is None:
+            return []
+        waiting, _ = await self.bot.services.generation.active(interaction.guild.id)
+        admin = _is_admin(interaction)
+        choices = []
+        for position, job in waiting:
+            if not admin and job.member_id != interaction.user.id:
+                continue
+            label = f"#{position} · {job.model} · {job.prompt}"
+            if current.lower() in label.lower() or job.id.startswith(current.lower()):
+                choices.append(app_commands.Choice(name=label[:100], value=job.id))
+        return choices[:25]
+
+
+async def setup(bot: VivixBot) -> None:
+    await bot.add_cog(Queue(bot))
