@@ -8,6 +8,9 @@ import logging
 import signal
 import sys
 
+import aiohttp
+import discord
+
 from . import create_bot
 from .config import ConfigError, Settings, load_settings
 from .logs import setup_logging
@@ -46,9 +49,17 @@ def main() -> int:
         asyncio.run(run(settings))
     except KeyboardInterrupt:
         pass
-    except Exception as err:  # one line for the admin; the traceback went to the log
-        log.exception("The bot stopped on an error")
-        print(f"The bot stopped: {type(err).__name__}: {err}", file=sys.stderr)
+    except discord.LoginFailure:
+        log.error("Discord refused DISCORD_TOKEN: copy the bot token again from the Developer Portal")
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        log.error("Discord refused the gateway intents; see the README's set-up steps")
+        return 1
+    except (aiohttp.ClientConnectionError, OSError) as err:
+        log.error("Could not reach Discord (%s); check the network and try again", type(err).__name__)
+        return 1
+    except Exception:
+        log.exception("The bot stopped on an unexpected error")
         return 1
     return 0
 
