@@ -15,9 +15,17 @@ from .ui.delivery import DiscordNotifier
 
 log = logging.getLogger(__name__)
 
+# The bot never joins voice: no start-up warning about voice libraries it does not need.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
 EXTENSIONS: tuple[str, ...] = (
     "cogs.about",
     "cogs.generate",
+    "cogs.queue",
+    "cogs.credits",
+    "cogs.quota",
+    "cogs.operator",
 )
 
 
@@ -60,10 +68,17 @@ class VivixBot(commands.Bot):
         else:
             synced = await self.tree.sync()
             log.info("Synced %d commands globally", len(synced))
+        operator_guild_id = self.settings.operator_guild_id
+        if operator_guild_id is not None and operator_guild_id != guild_id:
+            synced = await self.tree.sync(guild=discord.Object(id=operator_guild_id))
+            log.info("Synced %d commands to the operator's server %s", len(synced), operator_guild_id)
 
     async def close(self) -> None:
         services = getattr(self, "services", None)
         if services is not None:
+            notifier = services.dispatcher.notifier
+            if isinstance(notifier, DiscordNotifier):
+                notifier.close()
             await services.close()
         await super().close()
 

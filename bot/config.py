@@ -20,6 +20,7 @@ SECRET_FIELDS = frozenset({"discord_token", "vivix_api_key"})
 HINTS: dict[str, str] = {
     "owner_ids": "a comma-separated list of Discord user ids, e.g. 123456789012345678,234567890123456789",
     "dev_guild_id": "a Discord server id (a number)",
+    "operator_guild_id": "a Discord server id (a number), or empty",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     "vivix_base_url": "an http(s) URL such as https://getvivix.com/api/v1",
     "default_guild_allowance": "a whole number of credits, 0 or more",
@@ -41,6 +42,8 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/bot.sqlite3")
     owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     dev_guild_id: int | None = None
+    # Where /operator is registered; empty: DEV_GUILD_ID, else global but usable only in DMs with the bot.
+    operator_guild_id: int | None = None
     log_level: LogLevel = "INFO"
 
     # Credits: what a server gets on first use.
@@ -66,7 +69,15 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
-    @field_validator("dev_guild_id", "default_member_day_cap", "default_member_cycle_cap", mode="before")
+    @property
+    def operator_guild(self) -> int | None:
+        """The server /operator is registered in, or None: global, usable only in the bot's DMs."""
+        return self.operator_guild_id if self.operator_guild_id is not None else self.dev_guild_id
+
+    @field_validator(
+        "dev_guild_id", "operator_guild_id", "default_member_day_cap", "default_member_cycle_cap",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

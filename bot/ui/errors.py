@@ -53,3 +53,10 @@ def describe_invalid_input(err: InvalidInputError) -> str:
     shown = str(err.value)
     shown = shown if len(shown) <= 40 else shown[:39] + "…"
     return f"❌ `{err.field}` {err.reason} (got `{shown}`). Nothing was changed."
+
+
+class NotOperatorError(app_commands.CheckFailure):
+    """The caller of an /operator command is not one of OWNER_IDS."""
+
+    def __init__(self) -> None:
+        super().__init__("🔒 Only the bot's operator can use this command.")

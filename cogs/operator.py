@@ -1,0 +1,122 @@
+"""/operator: the bot's operator (OWNER_IDS) sets servers' allowances and reads the API wallet.
+
+Hidden from everyone else: registered only in OPERATOR_GUILD_ID (else DEV_GUILD_ID)
+for administrators, or, when neither is set, globally but usable only in DMs
+with the bot. Every subcommand also checks the caller is in OWNER_IDS.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import VivixBot
+from bot.ledger import InvalidInputError
+from bot.ui.errors import NotOperatorError, describe_invalid_input, send_ephemeral
+from bot.ui.guild_quota import per_cycle
+from bot.ui.names import server_name
+from bot.ui.operator import servers_embed, wallet_embed
+
+log = logging.getLogger(__name__)
+
+MAX_SERVER_CHOICES = 25
+
+
+async def _is_operator(interaction: discord.Interaction) -> bool:
+    client = interaction.client
+    if isinstance(client, VivixBot) and client.is_operator(interaction.user.id):
+        return True
+    raise NotOperatorError()
+
+
+operator_only = app_commands.check(_is_operator)
+
+
+def _parse_server_id(text: str) -> int | None:
+    digits = text.strip().rsplit("(", 1)[-1].rstrip(")").strip()
+    return int(digits) if digits.isdigit() and 0 < int(digits) < 2**63 else None
+
+
+@app_commands.default_permissions(administrator=True)
+class Operator(commands.GroupCog, group_name="operator", group_description="The bot's operator only"):
+    def __init__(self, bot: VivixBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="allowance", description="Set a server's allowance per cycle")
+    @app_commands.describe(server="The server's id (type to pick one the bot is in)",
+                           amount="Credits per cycle, 0 or more")
+    @operator_only
+    async def allowance(self, interaction: discord.Interaction, server: str, amount: int) -> None:
+        guild_id = _parse_server_id(server)
+        if guild_id is None:
+            await send_ephemeral(interaction, f"❌ `{server[:40]}` is not a server id. Nothing was changed.")
+            return
+        try:
+            status = await self.bot.services.ledger.set_allowance(guild_id, amount, actor=interaction.user.id)
+        except InvalidInputError as err:
+            await send_ephemeral(interaction, describe_invalid_input(err))
+            return
+        name = server_name(self.bot, guild_id)
+        where = f"**{discord.utils.escape_markdown(name)}**" if name else "Server"
+        note = "" if name else "\nThe bot is not in that server (yet); the setting waits for it."
+        await send_ephemeral(
+            interaction,
+            f"✅ {where} (`{guild_id}`) now gets **{status.allowance:,}** credits per "
+            f"{per_cycle(status.cycle_kind)}; **{status.allowance_remaining:,}** left this cycle.{note}",
+        )
+
+    @allowance.autocomplete("server")
+    async def _server_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if not self.bot.is_operator(interaction.user.id):
+            return []
+        typed = current.strip().lower()
+        choices = [
+            app_commands.Choice(name=f"{guild.name} ({guild.id})"[:100], value=str(guild.id))
+            for guild in sorted(self.bot.guilds, key=lambda g: g.name.lower())
+            if typed in guild.name.lower() or typed in str(guild.id)
+        ]
+        return choices[:MAX_SERVER_CHOICES]
+
+    @app_commands.command(name="wallet", description="The API wallet's balance and tier, asked now")
+    @operator_only
+    async def wallet(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = self.bot.services
+        refreshed = await services.catalog.refresh()
+        servers = await services.ledger.list_guilds()
+        embed = wallet_embed(
+            services.catalog.snapshot,
+            services.vivix.credits_balance,
+            fetched_at=services.catalog.fetched_at,
+            error=None if refreshed else (services.catalog.last_error or "no answer"),
+            servers=servers,
+        )
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="servers", description="Every server's allowance and spend this cycle")
+    @operator_only
+    async def servers(self, interaction: discord.Interaction) -> None:
+        servers = await self.bot.services.ledger.list_guilds()
+        names = {server.guild_id: server_name(self.bot, server.guild_id) for server in servers}
+        await interaction.response.send_message(embed=servers_embed(servers, names), ephemeral=True)
+
+
+async def setup(bot: VivixBot) -> None:
+    cog = Operator(bot)
+    guild_id = bot.settings.operator_guild
+    if guild_id is not None:
+        await bot.add_cog(cog, guild=discord.Object(id=guild_id))
+        log.info("/operator is registered in server %s only", guild_id)
+        return
+    group = cog.app_command
+    assert group is not None
+    group.allowed_contexts = app_commands.AppCommandContext(
+        guild=False, dm_channel=True, private_channel=False
+    )
+    await bot.add_cog(cog)
+    log.info("/operator is registered globally, usable only in DMs with the bot")

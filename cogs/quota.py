@@ -1,0 +1,280 @@
+"""/quota: a server's admins set and read its credits (allowance, cycle, caps, bonus, history, usage).
+
+Only members with Manage Server see the group (``default_permissions``), and every
+subcommand checks the permission again, so a call forged or allowed through a
+command-permission override is refused with an ephemeral message.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import VivixBot
+from bot.ledger import UNCHANGED, CreditLedger, CycleKind, InvalidInputError
+from bot.ui.cap_input import CapInputError, cap_suggestions, parse_cap
+from bot.ui.charts import ChartSection, bar_chart_png
+from bot.ui.errors import describe_invalid_input, send_ephemeral
+from bot.ui.guild_quota import caps_saved_message, cycle_description, quota_embed, usage_embed
+from bot.ui.history import HistoryPageButton, history_page
+from bot.ui.names import member_names
+from bot.ui.quota import when
+
+log = logging.getLogger(__name__)
+
+manage_server = app_commands.checks.has_permissions(manage_guild=True)
+CHART_FILE = "usage.png"
+TOP_SPENDERS = 10
+
+UserOption = discord.Member | discord.User
+SHARE_HELP = "Post it in this channel for everyone here to see (default: only you)"
+CAP_HELP = "a number, 'unlimited', or 'inherit' to clear it"
+
+
+Choices = list[app_commands.Choice[str]]
+
+
+async def credit_cap_choices(interaction: discord.Interaction, current: str) -> Choices:
+    return [app_commands.Choice(name=n, value=v) for n, v in cap_suggestions(current, "credits")]
+
+
+async def job_cap_choices(interaction: discord.Interaction, current: str) -> Choices:
+    return [app_commands.Choice(name=n, value=v) for n, v in cap_suggestions(current, "jobs")]
+
+
+def _not_a_member(user: discord.abc.User) -> str:
+    return f"❌ {user.mention} is not a member of this server. Nothing was changed."
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Quota(commands.GroupCog, group_name="quota", group_description="This server's credits (Manage Server)"):
+    def __init__(self, bot: VivixBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(HistoryPageButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(HistoryPageButton)
+
+    @property
+    def ledger(self) -> CreditLedger:
+        return self.bot.services.ledger
+
+    # -- reading ---------------------------------------------------------------------
+
+    @app_commands.command(name="show", description="The allowance, cycle, balances and every cap")
+    @manage_server
+    async def show(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        status = await self.ledger.guild_status(interaction.guild.id)
+        await interaction.response.send_message(embed=quota_embed(status, interaction.guild.name),
+                                                ephemeral=True)
+
+    @app_commands.command(name="history", description="Recent credit movements, 10 per page, newest first")
+    @app_commands.describe(member="Only rows about this member (empty: everyone)", share=SHARE_HELP)
+    @manage_server
+    async def history(
+        self, interaction: discord.Interaction, member: UserOption | None = None, share: bool = False
+    ) -> None:
+        assert interaction.guild is not None
+        embed, view = await history_page(
+            self.ledger, interaction.guild.id, interaction.user.id, 0, member.id if member else None
+        )
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=not share)
+
+    @app_commands.command(name="usage", description="Top spenders and spend per model this cycle, as a chart")
+    @app_commands.describe(share=SHARE_HELP)
+    @manage_server
+    async def usage(self, interaction: discord.Interaction, share: bool = False) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        await interaction.response.defer(ephemeral=not share, thinking=True)
+        report = await self.ledger.usage(guild.id, top=TOP_SPENDERS)
+        names = await member_names(guild, [row.member_id for row in report.top_members])
+        if not report.top_members:
+            await interaction.followup.send(embed=usage_embed(report, names, None), ephemeral=not share)
+            return
+        png = bar_chart_png(f"Credits spent in {guild.name} this cycle", [
+            ChartSection("Top spenders", [(names[row.member_id], row.spent) for row in report.top_members]),
+            ChartSection("By model", [(row.model or "unknown", row.spent) for row in report.by_model]),
+        ])
+        await interaction.followup.send(
+            embed=usage_embed(report, names, CHART_FILE),
+            file=discord.File(io.BytesIO(png), filename=CHART_FILE),
+            ephemeral=not share,
+        )
+
+    # -- setting -----------------------------------------------------------------------
+
+    @app_commands.command(name="member-cap", description="Credit limits for a member, or the server default")
+    @app_commands.describe(
+        member="Whose limits (empty: the server default for everyone)",
+        per_day=f"Credits per day, UTC: {CAP_HELP}",
+        per_cycle=f"Credits per cycle: {CAP_HELP}",
+    )
+    @app_commands.autocomplete(per_day=credit_cap_choices, per_cycle=credit_cap_choices)
+    @manage_server
+    async def member_cap(
+        self,
+        interaction: discord.Interaction,
+        member: UserOption | None = None,
+        per_day: str | None = None,
+        per_cycle: str | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        if member is not None and not isinstance(member, discord.Member):
+            await send_ephemeral(interaction, _not_a_member(member))
+            return
+        try:
+            day, cycle = parse_cap("per_day", per_day), parse_cap("per_cycle", per_cycle)
+        except CapInputError as err:
+            await send_ephemeral(interaction, err.message)
+            return
+        if day is UNCHANGED and cycle is UNCHANGED:
+            await send_ephemeral(interaction, f"❌ Give `per_day`, `per_cycle` or both: {CAP_HELP}.")
+            return
+        try:
+            caps = await self.ledger.set_member_caps(
+                interaction.guild.id, member.id if member else None, day=day, cycle=cycle,
+                actor=interaction.user.id,
+            )
+        except InvalidInputError as err:
+            await send_ephemeral(interaction, describe_invalid_input(err))
+            return
+        await send_ephemeral(interaction, caps_saved_message(caps))
+
+    @app_commands.command(name="role-cap", description="Credit limits for everyone with a role")
+    @app_commands.describe(
+        role="The role (a member with several gets the most generous limit)",
+        per_day=f"Credits per day, UTC: {CAP_HELP}",
+        per_cycle=f"Credits per cycle: {CAP_HELP}",
+    )
+    @app_commands.autocomplete(per_day=credit_cap_choices, per_cycle=credit_cap_choices)
+    @manage_server
+    async def role_cap(
+        self,
+        interaction: discord.Interaction,
+        role: discord.Role,
+        per_day: str | None = None,
+        per_cycle: str | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        try:
+            day, cycle = parse_cap("per_day", per_day), parse_cap("per_cycle", per_cycle)
+        except CapInputError as err:
+            await send_ephemeral(interaction, err.message)
+            return
+        if day is UNCHANGED and cycle is UNCHANGED:
+            await send_ephemeral(interaction, f"❌ Give `per_day`, `per_cycle` or both: {CAP_HELP}.")
+            return
+        try:
+            caps = await self.ledger.set_role_caps(
+                interaction.guild.id, role.id, day=day, cycle=cycle, actor=interaction.user.id
+            )
+        except InvalidInputError as err:
+            await send_ephemeral(interaction, describe_invalid_input(err))
+            return
+        await send_ephemeral(interaction, caps_saved_message(caps))
+
+    @app_commands.command(name="max-in-flight", description="Jobs a member may have queued or running")
+    @app_commands.describe(
+        value=f"Jobs at once: {CAP_HELP}",
+        member="For this member only",
+        role="For everyone with this role",
+    )
+    @app_commands.autocomplete(value=job_cap_choices)
+    @manage_server
+    async def max_in_flight(
+        self,
+        interaction: discord.Interaction,
+        value: str,
+        member: UserOption | None = None,
+        role: discord.Role | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        if member is not None and role is not None:
+            await send_ephemeral(
+                interaction, "❌ Give a member or a role, not both (neither: the server default)."
+            )
+            return
+        if member is not None and not isinstance(member, discord.Member):
+            await send_ephemeral(interaction, _not_a_member(member))
+            return
+        try:
+            parsed = parse_cap("value", value)
+        except CapInputError as err:
+            await send_ephemeral(interaction, err.message)
+            return
+        if parsed is UNCHANGED:
+            await send_ephemeral(interaction, f"❌ Give `value`: {CAP_HELP}.")
+            return
+        try:
+            caps = await self.ledger.set_max_in_flight(
+                interaction.guild.id, parsed, actor=interaction.user.id,
+                member_id=member.id if member else None, role_id=role.id if role else None,
+            )
+        except InvalidInputError as err:
+            await send_ephemeral(interaction, describe_invalid_input(err))
+            return
+        await send_ephemeral(interaction, caps_saved_message(caps))
+
+    @app_commands.command(name="cycle", description="How often the allowance renews")
+    @app_commands.describe(kind="The new cycle; it applies from now, without renewing anything")
+    @app_commands.choices(kind=[
+        app_commands.Choice(name="Daily (midnight UTC)", value=CycleKind.DAILY.value),
+        app_commands.Choice(name="Weekly (Mondays, midnight UTC)", value=CycleKind.WEEKLY.value),
+        app_commands.Choice(name="Monthly (the 1st, midnight UTC)", value=CycleKind.MONTHLY.value),
+        app_commands.Choice(name="Every 30 days", value=CycleKind.ROLLING_30D.value),
+    ])
+    @manage_server
+    async def cycle(self, interaction: discord.Interaction, kind: app_commands.Choice[str]) -> None:
+        assert interaction.guild is not None
+        try:
+            status = await self.ledger.set_cycle(interaction.guild.id, kind.value, actor=interaction.user.id)
+        except InvalidInputError as err:
+            await send_ephemeral(interaction, describe_invalid_input(err))
+            return
+        await send_ephemeral(
+            interaction,
+            f"✅ The allowance now renews {cycle_description(status.cycle_kind)}. This cycle started "
+            f"{discord.utils.format_dt(status.cycle_start, 'f')} and renews {when(status.cycle_end)}. "
+            "Balances did not change.",
+        )
+
+    @app_commands.command(name="grant", description="Give a member bonus credits (kept across cycles)")
+    @app_commands.describe(
+        member="Who gets them", amount="How many credits (more than 0)", reason="Why (kept in the history)"
+    )
+    @manage_server
+    async def grant(
+        self,
+        interaction: discord.Interaction,
+        member: UserOption,
+        amount: int,
+        reason: app_commands.Range[str, 1, 500],
+    ) -> None:
+        assert interaction.guild is not None
+        if not isinstance(member, discord.Member):
+            await send_ephemeral(interaction, _not_a_member(member))
+            return
+        try:
+            bonus = await self.ledger.grant_bonus(
+                interaction.guild.id, member.id, amount, reason, actor=interaction.user.id
+            )
+        except InvalidInputError as err:
+            await send_ephemeral(interaction, describe_invalid_input(err))
+            return
+        await send_ephemeral(
+            interaction,
+            f"✅ Gave {member.mention} **{amount:,}** bonus credits. Their bonus is now **{bonus:,}**.",
+        )
+
+
+async def setup(bot: VivixBot) -> None:
+    await bot.add_cog(Quota(bot))

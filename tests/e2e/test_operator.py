@@ -1,0 +1,227 @@
+"""/operator: the bot's operator (OWNER_IDS) sets allowances and reads the wallet; nobody else can."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+import simcord
+
+from bot.config import Settings
+from bot.sandbox.faults import Fault
+from bot.sandbox.server import SandboxServer
+from bot.ui.errors import NotOperatorError
+
+from .conftest import World, restart
+from .helpers import bot_of
+
+OPERATOR_COMMANDS = {"operator allowance", "operator wallet", "operator servers"}
+OPS_GUILD_ID = 1_300_000_000_000_000_001
+REFUSAL = "🔒 Only the bot's operator can use this command."
+
+
+async def make_operator(env: simcord.Env, settings: Settings, name: str = "olga", **changes: object
+                        ) -> simcord.UserHandle:
+    """A user named in OWNER_IDS: the bot restarts with settings that say so."""
+    user = env.create_user(name)
+    await restart(env, settings.model_copy(update={"owner_ids": frozenset({user.id}), **changes}))
+    return user
+
+
+def reply_of(result: simcord.InteractionResult) -> str:
+    assert result.ephemeral, result
+    assert result.response is not None
+    return result.response.content
+
+
+def fields_of(result: simcord.InteractionResult) -> dict[str, str]:
+    assert result.ephemeral, result
+    assert result.response is not None
+    return {field.name: field.value for field in result.response.embeds[0].fields}
+
+
+def commands_in(names: tuple[str, ...]) -> set[str]:
+    return {name for name in names if name.startswith("operator")}
+
+
+# -- without OPERATOR_GUILD_ID: global, usable only in the bot's DMs ---------------------------------
+
+
+async def test_operator_commands_live_only_in_dms(world: World, settings: Settings) -> None:
+    operator = await make_operator(world.env, settings)
+
+    assert commands_in(operator.available_commands()) == OPERATOR_COMMANDS
+    assert commands_in(world.admin.available_commands(world.channel)) == set()
+    assert commands_in(world.alice.available_commands(world.channel)) == set()
+    assert world.guild.owner.id != operator.id
+
+
+async def test_someone_else_in_dms_is_refused(world: World, settings: Settings) -> None:
+    await make_operator(world.env, settings)
+    stranger = world.env.create_user("mallory")
+
+    for name, options in [
+        ("operator wallet", {}),
+        ("operator servers", {}),
+        ("operator allowance", {"server": str(world.guild.id), "amount": 99_999}),
+    ]:
+        assert reply_of(await stranger.slash(name, **options)) == REFUSAL
+    simcord.assert_error(world.env, NotOperatorError)
+    assert (await bot_of(world.env).services.ledger.guild_status(world.guild.id)).allowance == 5000
+    assert await stranger.autocomplete("operator allowance", "server", "") == []
+
+
+async def test_allowance_changes_what_a_server_can_spend(world: World, settings: Settings) -> None:
+    operator = await make_operator(world.env, settings)
+    await world.alice.slash(world.channel, "credits")  # the server starts on the default 5,000
+
+    result = await operator.slash("operator allowance", server=str(world.guild.id), amount=8000)
+
+    assert reply_of(result) == (
+        f"✅ **Makers** (`{world.guild.id}`) now gets **8,000** credits per 30 days; "
+        "**8,000** left this cycle."
+    )
+    credits = {f.name: f.value for f in (await world.alice.slash(world.channel, "credits")).response.embeds[0].fields}
+    assert credits["Server allowance"].startswith("**8,000** left for everyone")
+    show = await world.admin.slash(world.channel, "quota show")
+    assert {f.name: f.value for f in show.response.embeds[0].fields}["Allowance"] == (
+        "**8,000** credits per 30 days"
+    )
+    rows = await bot_of(world.env).services.ledger.history(world.guild.id)
+    assert (rows[0].kind, rows[0].amount, rows[0].actor) == ("adjust", 3000, str(operator.id))
+
+
+async def test_allowance_refusals(world: World, settings: Settings) -> None:
+    operator = await make_operator(world.env, settings)
+
+    not_an_id = await operator.slash("operator allowance", server="Makers", amount=100)
+    negative = await operator.slash("operator allowance", server=str(world.guild.id), amount=-1)
+
+    assert reply_of(not_an_id) == "❌ `Makers` is not a server id. Nothing was changed."
+    assert reply_of(negative) == "❌ `amount` must be a whole number, 0 or more (got `-1`). Nothing was changed."
+    assert (await bot_of(world.env).services.ledger.guild_status(world.guild.id)).allowance == 5000
+
+
+async def test_allowance_for_a_server_the_bot_is_not_in_yet(world: World, settings: Settings) -> None:
+    operator = await make_operator(world.env, settings)
+
+    result = await operator.slash("operator allowance", server="123456789012345678", amount=0)
+
+    assert reply_of(result).startswith("✅ Server (`123456789012345678`) now gets **0** credits per 30 days")
+    assert "not in that server (yet)" in reply_of(result)
+
+
+async def test_allowance_suggests_the_bots_servers(world: World, settings: Settings) -> None:
+    operator = await make_operator(world.env, settings)
+    world.env.create_guild("Painters")
+
+    choices = await operator.autocomplete("operator allowance", "server", "mak")
+
+    assert choices == [{"name": f"Makers ({world.guild.id})", "value": str(world.guild.id)}]
+
+
+async def test_wallet_asks_the_api_now(
+    world: World, settings: Settings, sandbox: SandboxServer, api_key: str
+) -> None:
+    operator = await make_operator(world.env, settings)
+    sandbox.state.set_balance(api_key, 12_345)
+
+    result = await operator.slash("operator wallet")
+
+    fields = fields_of(result)
+    assert fields["Balance"] == "**12,345** credits"
+    assert fields["Tier"] == "pro"
+    assert fields["Key limits"] == "240 calls/min, 5 jobs at once"
+    assert fields["Promised to servers"].startswith("0 credits per cycle across 0 servers")
+    assert api_key not in str(result.response.embeds[0].to_dict())
+
+
+async def test_wallet_when_the_api_does_not_answer(
+    world: World, settings: Settings, sandbox: SandboxServer
+) -> None:
+    operator = await make_operator(world.env, settings)
+    await world.alice.slash(world.channel, "credits")
+    sandbox.state.inject_fault("models", Fault(status=401, code="INVALID_API_KEY", message="nope"))
+
+    result = await operator.slash("operator wallet")
+
+    embed = result.response.embeds[0]
+    assert (embed.description or "").startswith("⚠️ The API did not answer just now (")
+    assert "showing the last values it gave" in (embed.description or "")
+    fields = fields_of(result)
+    assert fields["Balance"] == "**15,000** credits"  # from the answer at start-up
+    assert fields["Promised to servers"].startswith("5,000 credits per cycle across 1 server;")
+
+
+async def test_servers_lists_allowance_and_spend(world: World, settings: Settings) -> None:
+    operator = await make_operator(world.env, settings)
+    ledger = bot_of(world.env).services.ledger
+    await ledger.hold(world.guild.id, world.alice.id, 500, "s1", model="flux")
+    await ledger.settle("s1", 420)
+    await ledger.set_allowance(777_000_000_000_000_777, 100, actor="test")
+
+    result = await operator.slash("operator servers")
+
+    assert result.ephemeral
+    embed = result.response.embeds[0]
+    assert embed.title == "🗂️ Servers (2)"
+    first, second = (embed.description or "").split("\n**")
+    assert first.startswith(f"**Makers** `{world.guild.id}`\n5,000 per 30 days · spent **420** this cycle · "
+                            "4,580 available · 0 held · renews <t:")
+    assert second.startswith("*(the bot is not in it)*** `777000000000000777`\n100 per 30 days · spent **0**")
+
+
+# -- with OPERATOR_GUILD_ID (or DEV_GUILD_ID): only in that server, for its administrators ----------
+
+
+Ops = tuple[simcord.GuildHandle, simcord.ChannelHandle, simcord.RoleHandle]
+
+
+class TestInTheOperatorServer:
+    @pytest.fixture(params=["operator_guild_id", "dev_guild_id"])
+    def settings(self, settings: Settings, request: pytest.FixtureRequest) -> Settings:
+        return settings.model_copy(update={request.param: OPS_GUILD_ID})
+
+    @pytest.fixture
+    def ops(self, world: World) -> Ops:
+        guild = world.env.create_guild("Ops", id=OPS_GUILD_ID)
+        channel = guild.create_text_channel("console")
+        admins = guild.create_role("Operators", permissions=discord.Permissions(administrator=True))
+        return guild, channel, admins
+
+    async def test_only_its_administrators_see_it(self, world: World, settings: Settings, ops: Ops) -> None:
+        guild, channel, admins = ops
+        user = await make_operator(world.env, settings)
+        operator = guild.add_member(user, roles=[admins])
+        helper = guild.add_member(world.env.create_user("sam"))
+
+        assert commands_in(operator.available_commands(channel)) == OPERATOR_COMMANDS
+        assert commands_in(helper.available_commands(channel)) == set()
+        assert commands_in(user.available_commands()) == set()  # not in DMs
+        assert commands_in(world.admin.available_commands(world.channel)) == set()  # not elsewhere
+
+        result = await operator.slash(channel, "operator servers")
+        assert result.ephemeral
+        assert result.response.embeds[0].title.startswith("🗂️ Servers")
+
+    async def test_an_administrator_who_is_not_the_operator_is_refused(
+        self, world: World, settings: Settings, ops: Ops
+    ) -> None:
+        guild, channel, admins = ops
+        await make_operator(world.env, settings)
+        other = guild.add_member(world.env.create_user("ivy"), roles=[admins])
+
+        result = await other.slash(channel, "operator allowance", server=str(world.guild.id), amount=1)
+
+        assert reply_of(result) == REFUSAL
+        simcord.assert_error(world.env, NotOperatorError)
+        assert (await bot_of(world.env).services.ledger.guild_status(world.guild.id)).allowance == 5000
+
+
+def test_operator_guild_setting_falls_back_to_the_dev_guild(settings: Settings) -> None:
+    assert settings.operator_guild is None
+    assert settings.model_copy(update={"dev_guild_id": 5}).operator_guild == 5
+    both = settings.model_copy(update={"dev_guild_id": 5, "operator_guild_id": 6})
+    assert both.operator_guild == 6
+    blank = Settings(_env_file=None, discord_token="t", vivix_api_key="k",  # type: ignore[call-arg]
+                     operator_guild_id="  ")
+    assert blank.operator_guild_id is None
