@@ -27,6 +27,7 @@ from .polling import PollPlan
 from .ratelimit import RateBudget
 from .store.jobs import JobRepository
 from .vivix.errors import (
+    BadResponseError,
     ConcurrencyLimitError,
     ModelNotAllowedError,
     NotFoundError,
@@ -41,7 +42,9 @@ from .vivix.models import Generation
 
 log = logging.getLogger(__name__)
 
-MAX_SUBMIT_ATTEMPTS = 8
+MAX_PAUSE = 300.0  # the longest the queue waits after failures before trying again
+MAX_BACKOFF = 30.0  # the longest between two polls of a job after an unexpected error
+PUMP_RETRY = 10.0
 PROGRESS_EVERY = 10.0  # seconds between progress-bar refreshes while waiting for a poll
 Checkpoint = Callable[[str, Job], Awaitable[None]]
 
@@ -97,7 +100,6 @@ class Dispatcher:
         self.notifier: Notifier | None = None
         self._running: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._pump_lock = asyncio.Lock()
         self._pump_task: asyncio.Task[None] | None = None
         self._pump_again = False
         self._wake_at: float | None = None
@@ -110,6 +112,8 @@ class Dispatcher:
 
     async def start(self) -> None:
         """Resume every unfinished job left by a previous run."""
+        async with self.db.transaction() as tx:
+            await self.jobs.requeue_all_submitting(tx)  # resubmitted with their stored keys
         async with self.db.read() as conn:
             running = await self.jobs.list_by_status(conn, JobStatus.RUNNING)
             finished = await self.jobs.list_by_status(conn, JobStatus.FINISHED)
@@ -184,7 +188,12 @@ class Dispatcher:
     async def _pump(self) -> None:
         while True:
             self._pump_again = False
-            await self._pump_once()
+            try:
+                await self._pump_once()
+            except Exception:  # never leave the queue without a pump
+                log.exception("The queue pump failed; trying again in %.0fs", PUMP_RETRY)
+                self._kick_later(PUMP_RETRY)
+                return
             if not self._pump_again:
                 return
 
@@ -246,11 +255,14 @@ class Dispatcher:
 
     async def _submit(self, job: Job) -> bool:
         """Submit one job. False when the queue should pause (limits, outage)."""
+        async with self.db.transaction() as tx:
+            if not await self.jobs.claim_for_submit(tx, job.id):
+                return True  # cancelled since it was read: on to the next
         self.budget.try_acquire("submit")
         await self._mark("before_submit", job)
         try:
             created = await self.api.generate(
-                job.model, job.prompt, idempotency_key=job.idempotency_key, **job.params
+                job.model, job.prompt, idempotency_key=job.idempotency_key, retries=0, **job.params
             )
         except (ConcurrencyLimitError, RateLimitError) as err:
             kind = "concurrency_limited" if isinstance(err, ConcurrencyLimitError) else "rate_limited"
@@ -259,16 +271,22 @@ class Dispatcher:
             if isinstance(err, RateLimitError):
                 self.budget.block_for(pause)
             log.info("Submit of job %s deferred %.1fs: %s", job.short_id, pause, err.code)
+            async with self.db.transaction() as tx:
+                await self.jobs.requeue(tx, job.id, err.code)
             self._hold_off_until = self._now() + pause
             self._kick_later(pause)
             return False
-        except (VivixTransportError, ServerError) as err:
+        except (VivixTransportError, ServerError, BadResponseError) as err:
+            # The service may or may not have made the job: only a resubmit with the same key can tell.
             return await self._submit_failed_transiently(job, err)
         except VivixAPIError as err:
             if isinstance(err, ModelNotAllowedError) or err.field == "model":
                 self._spawn(self._refresh_catalog(), "catalog refresh")
             await self._finish(job, JobOutcome.FAILED, error_code=err.code, error_message=_say(err))
             return True
+        except Exception as err:
+            log.exception("Submit of job %s failed unexpectedly", job.short_id)
+            return await self._submit_failed_transiently(job, err)
         finally:
             self.budget.observe_remaining(getattr(self.api, "rate_limit_remaining", None))
         await self._mark("submit_accepted", job)
@@ -276,30 +294,28 @@ class Dispatcher:
             moved = await self.jobs.mark_submitted(
                 tx, job.id, created.generation_id, created.credits_estimate, self.clock()
             )
-        if not moved:  # cancelled while the submit was in flight; follow it anyway to settle
-            log.warning("Job %s changed state during submit", job.short_id)
-            return True
-        self.stats["submitted"] += 1
         async with self.db.read() as conn:
             current = await self.jobs.get(conn, job.id)
-        assert current is not None
+        if not moved or current is None:
+            log.error("Job %s left 'submitting' while its submit was under way", job.short_id)
+            return True
+        self.stats["submitted"] += 1
         self._follow(current)
         await self._notify(current, self._rendering(current, 0.0))
         self._spawn(self._announce_positions(), "announce positions")
         return True
 
-    async def _submit_failed_transiently(self, job: Job, err: VivixError) -> bool:
+    async def _submit_failed_transiently(self, job: Job, err: BaseException) -> bool:
+        """Back in line with the same Idempotency-Key; the queue pauses, growing to 5 minutes.
+
+        Never given up on: the first attempt may have reached the service, and only a
+        resubmit with the same key finds that generation instead of paying for another.
+        """
+        code = getattr(err, "code", None) or type(err).__name__
         async with self.db.transaction() as tx:
-            await self.jobs.note_attempt(tx, job.id, getattr(err, "code", type(err).__name__))
-        attempts = job.attempts + 1
-        if attempts >= MAX_SUBMIT_ATTEMPTS:
-            await self._finish(
-                job, JobOutcome.FAILED, error_code="UNAVAILABLE",
-                error_message="The generation service could not be reached; your credits were returned.",
-            )
-            return True
-        pause = min(300.0, 5.0 * 2 ** (attempts - 1))
-        log.warning("Submit of job %s failed (%s); queue paused %.0fs", job.short_id, err, pause)
+            await self.jobs.requeue(tx, job.id, code)
+        pause = min(MAX_PAUSE, 5.0 * 2 ** min(job.attempts, 10))
+        log.warning("Submit of job %s failed (%s); queue paused %.0fs", job.short_id, code, pause)
         self._hold_off_until = self._now() + pause
         self._kick_later(pause)
         return False
@@ -335,31 +351,44 @@ class Dispatcher:
                 await self._wait_showing_progress(job, delay, lambda: already + self._now() - started)
                 await self.budget.acquire("poll")
                 self.stats["polls"] += 1
-                elapsed = already + self._now() - started
                 try:
-                    generation = await self.api.get_generation(job.generation_id)
-                except (NotFoundError, NotYoursError) as err:
-                    await self._finish(job, JobOutcome.FAILED, error_code=err.code, error_message=_say(err))
+                    next_delay = await self._poll_once(job, already + self._now() - started)
+                except Exception:  # a bug or a database hiccup must not strand the job
+                    log.exception("Following job %s failed; polling again in %.0fs", job.short_id, MAX_BACKOFF)
+                    next_delay = MAX_BACKOFF
+                if next_delay is None:
                     return
-                except VivixError as err:
-                    if isinstance(err, RateLimitError):
-                        self.budget.block_for(err.retry_after or 5.0)
-                    delay = max(self.plan.next_delay(job.model, job.category, elapsed), 5.0)
-                    log.warning("Poll of job %s failed (%s); next in %.0fs", job.short_id, err, delay)
-                    continue
-                finally:
-                    self.budget.observe_remaining(getattr(self.api, "rate_limit_remaining", None))
-                if generation.is_terminal:
-                    await self._complete(job, generation)
-                    return
-                async with self.db.transaction() as tx:
-                    await self.jobs.note_poll(tx, job.id, generation.model_dump(mode="json"))
-                await self._notify(job, self._rendering(job, elapsed))
-                delay = self.plan.next_delay(job.model, job.category, elapsed)
+                delay = next_delay
         finally:
             self._running.pop(job.id, None)
             if not self._closed and not _being_cancelled():
                 self.kick()
+
+    async def _poll_once(self, job: Job, elapsed: float) -> float | None:
+        """Poll once: None when the job is over, else the seconds until the next poll."""
+        assert job.generation_id is not None
+        next_delay = self.plan.next_delay(job.model, job.category, elapsed)
+        try:
+            generation = await self.api.get_generation(job.generation_id, retries=0)
+        except (NotFoundError, NotYoursError) as err:
+            await self._finish(job, JobOutcome.FAILED, error_code=err.code, error_message=_say(err))
+            return None
+        except RateLimitError as err:
+            pause = err.retry_after if err.retry_after is not None else 5.0
+            self.budget.block_for(pause)
+            return max(next_delay, pause)
+        except VivixError as err:
+            log.warning("Poll of job %s failed (%s); next in %.0fs", job.short_id, err, max(next_delay, 5.0))
+            return max(next_delay, 5.0)
+        finally:
+            self.budget.observe_remaining(getattr(self.api, "rate_limit_remaining", None))
+        if generation.is_terminal:
+            await self._complete(job, generation)
+            return None
+        async with self.db.transaction() as tx:
+            await self.jobs.note_poll(tx, job.id, generation.model_dump(mode="json"))
+        await self._notify(job, self._rendering(job, elapsed))
+        return next_delay
 
     async def _wait_showing_progress(self, job: Job, delay: float, elapsed: Callable[[], float]) -> None:
         """Sleep until the next poll, refreshing the member's progress bar meanwhile (no API call)."""
@@ -449,24 +478,33 @@ class Dispatcher:
         except Exception:
             log.exception("Could not show the progress of job %s", job.short_id)
 
-    async def _deliver(self, job: Job) -> None:
+    async def _deliver(self, job: Job, attempt: int = 0) -> None:
+        """Post the outcome once; a transient failure is retried, never recorded as delivered."""
         notifier = self.notifier
         if notifier is None:
             return
-        if job.post_started_at is not None:
-            found = await notifier.find_delivery(job)
-            if found is not None:
-                await self._record_delivery(job, found)
-                return
-        async with self.db.transaction() as tx:
-            await self.jobs.mark_post_started(tx, job.id, self.clock())
         try:
+            if job.post_started_at is not None:
+                found = await notifier.find_delivery(job)
+                if found is not None:
+                    await self._record_delivery(job, found)
+                    return
+            async with self.db.transaction() as tx:
+                await self.jobs.mark_post_started(tx, job.id, self.clock())
             delivery = await notifier.deliver(job)
+            await self._mark("after_post", job)
+            await self._record_delivery(job, delivery)
         except Exception:
-            log.exception("Could not deliver job %s; recording it as undelivered", job.short_id)
-            delivery = Delivery("none")
-        await self._mark("after_post", job)
-        await self._record_delivery(job, delivery)
+            delay = min(MAX_PAUSE, 10.0 * 2**attempt)
+            log.exception("Could not deliver job %s; trying again in %.0fs", job.short_id, delay)
+            self._spawn(self._deliver_later(job.id, delay, attempt + 1), f"deliver {job.short_id} later")
+
+    async def _deliver_later(self, job_id: str, delay: float, attempt: int) -> None:
+        await asyncio.sleep(delay)
+        async with self.db.read() as conn:
+            job = await self.jobs.get(conn, job_id)
+        if job is not None and job.status is JobStatus.FINISHED:
+            await self._deliver(job, attempt)
 
     async def _record_delivery(self, job: Job, delivery: Delivery) -> None:
         async with self.db.transaction() as tx:

@@ -143,6 +143,8 @@ class GenerationService:
             raise CancelRefusedError(
                 "That is someone else's job; only its owner or a server admin may cancel it."
             )
+        if job.status is JobStatus.SUBMITTING:
+            raise CancelRefusedError("That job is being sent to the service right now; it can no longer be cancelled.")
         if job.status is JobStatus.RUNNING:
             raise CancelRefusedError("That job is already rendering: the service cannot stop it, "
                                      "so it will finish and be charged what it costs.")

@@ -10,6 +10,7 @@ from typing import Any
 
 class JobStatus(StrEnum):
     QUEUED = "queued"  # credits held, waiting for a slot under the key's limits
+    SUBMITTING = "submitting"  # claimed by the dispatcher, POST /generate under way: not cancellable
     RUNNING = "running"  # accepted by the API (generation_id known), being polled
     FINISHED = "finished"  # terminal, ledger settled or released, not yet delivered
     DELIVERED = "delivered"  # result or failure told to the member: nothing left to do
@@ -21,7 +22,7 @@ class JobOutcome(StrEnum):
     CANCELLED = "cancelled"
 
 
-UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FINISHED)
+UNFINISHED = (JobStatus.QUEUED, JobStatus.SUBMITTING, JobStatus.RUNNING, JobStatus.FINISHED)
 
 
 @dataclass(frozen=True, slots=True)

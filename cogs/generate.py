@@ -175,17 +175,20 @@ class Generate(commands.Cog):
         except QuotaExceededError as err:
             await send_ephemeral(interaction, describe_quota_refusal(err))
             return
-        model = services.catalog.get(job.model)
-        position = await services.generation.position_of(job.id)
-        await interaction.response.send_message(
-            embed=status_embed(job, progress=Progress(position=position),
-                               model_name=model.display_name if model else None)
-        )
+        # The job is held and stored: whatever happens to this reply, it must be started.
+        message_id: int | None = None
         try:
-            message_id: int | None = (await interaction.original_response()).id
-        except discord.HTTPException:
-            message_id = None
-        await services.generation.start(job.id, message_id)
+            model = services.catalog.get(job.model)
+            position = await services.generation.position_of(job.id)
+            await interaction.response.send_message(
+                embed=status_embed(job, progress=Progress(position=position),
+                                   model_name=model.display_name if model else None)
+            )
+            message_id = (await interaction.original_response()).id
+        except discord.HTTPException as err:
+            log.warning("Could not show the status of job %s (%s); it runs anyway", job.short_id, err)
+        finally:
+            await services.generation.start(job.id, message_id)
 
 
 async def setup(bot: VivixBot) -> None:

@@ -83,22 +83,35 @@ class JobRepository:
     async def count_running(self, conn: Reader) -> int:
         return int(await conn.fetch_value("SELECT COUNT(*) FROM jobs WHERE status = 'running'") or 0)
 
+    async def claim_for_submit(self, conn: Transaction, job_id: str) -> bool:
+        """QUEUED -> SUBMITTING, so a cancel cannot slip in while the API call is under way."""
+        changed = await conn.execute(
+            "UPDATE jobs SET status = 'submitting' WHERE id = ? AND status = 'queued'", (job_id,)
+        )
+        return changed == 1
+
+    async def requeue(self, conn: Transaction, job_id: str, error_code: str | None = None) -> None:
+        """SUBMITTING -> QUEUED after a submit that may be retried (same Idempotency-Key)."""
+        await conn.execute(
+            "UPDATE jobs SET status = 'queued', attempts = attempts + 1, error_code = COALESCE(?, error_code) "
+            "WHERE id = ? AND status = 'submitting'",
+            (error_code, job_id),
+        )
+
+    async def requeue_all_submitting(self, conn: Transaction) -> int:
+        """At start: a submit cut short by a stop is retried with its stored key."""
+        return await conn.execute("UPDATE jobs SET status = 'queued' WHERE status = 'submitting'")
+
     async def mark_submitted(
         self, conn: Transaction, job_id: str, generation_id: str, estimate: int | None,
         at: datetime,
     ) -> bool:
         changed = await conn.execute(
             "UPDATE jobs SET status = 'running', generation_id = ?, credits_estimate = ?, "
-            "submitted_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
+            "submitted_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'submitting'",
             (generation_id, estimate, _ts(at), job_id),
         )
         return changed == 1
-
-    async def note_attempt(self, conn: Transaction, job_id: str, error_code: str) -> None:
-        await conn.execute(
-            "UPDATE jobs SET attempts = attempts + 1, error_code = ? WHERE id = ? AND status = 'queued'",
-            (error_code, job_id),
-        )
 
     async def note_poll(self, conn: Transaction, job_id: str, result: dict[str, Any]) -> None:
         await conn.execute(
@@ -117,7 +130,7 @@ class JobRepository:
         result: dict[str, Any] | None = None,
         error_code: str | None = None,
         error_message: str | None = None,
-        from_statuses: tuple[JobStatus, ...] = (JobStatus.QUEUED, JobStatus.RUNNING),
+        from_statuses: tuple[JobStatus, ...] = (JobStatus.SUBMITTING, JobStatus.RUNNING),
     ) -> bool:
         """Move to FINISHED once; False when another path finished it first."""
         marks = ", ".join("?" for _ in from_statuses)

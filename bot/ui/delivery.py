@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HISTORY_SCAN = 50
+HISTORY_SCAN = 500  # messages after the post began; more than a busy channel sees in minutes
 MIN_EDIT_GAP = 5.0  # seconds between two progress edits of one message
 
 
@@ -89,6 +90,8 @@ class DiscordNotifier:
         self._trailing.clear()
 
     async def deliver(self, job: Job) -> Delivery:
+        """Post in the job's channel, else DM the member. Raises on a transient failure (the
+        dispatcher retries); ``Delivery("none")`` only when Discord refuses for good."""
         content = result_content(job)
         embeds = result_embeds(job, self._model_name(job))
         mentions = discord.AllowedMentions(users=[discord.Object(job.member_id)], roles=False, everyone=False)
@@ -101,33 +104,35 @@ class DiscordNotifier:
                 log.info("Cannot post job %s in channel %s (%s); sending by DM",
                          job.short_id, job.channel_id, err.status)
         try:
-            user = self.bot.get_user(job.member_id) or await self.bot.fetch_user(job.member_id)
-            message = await user.send(
-                content + "\n(I could not post in the channel where you asked.)", embeds=embeds
-            )
+            dm = await self._dm_channel(job.member_id)
+            message = await dm.send(content + "\n(I could not post in the channel where you asked.)", embeds=embeds)
             return Delivery("dm", message.id)
-        except discord.HTTPException as err:
-            log.warning("Could not deliver job %s to member %s at all: %s", job.short_id, job.member_id, err)
+        except (discord.Forbidden, discord.NotFound) as err:
+            log.warning("Could not deliver job %s to member %s at all (%s)", job.short_id, job.member_id, err.status)
             return Delivery("none")
 
+    async def _dm_channel(self, user_id: int) -> discord.DMChannel:
+        user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+        return user.dm_channel or await user.create_dm()
+
     async def find_delivery(self, job: Job) -> Delivery | None:
-        """After a crash between posting and recording: look for our own message with the job marker."""
+        """After a crash between posting and recording: find our own result message by its marker,
+        in the channel and in the member's DMs, among messages sent since the post began."""
         marker = job_footer(job)
-        places: list[tuple[str, discord.abc.Messageable | None]] = [
-            ("channel", await self._channel(job.channel_id))
-        ]
-        user = self.bot.get_user(job.member_id)
-        if user is not None:
-            places.append(("dm", user.dm_channel))
+        after = (job.post_started_at or job.created_at) - timedelta(minutes=1)
+        places: list[tuple[str, discord.abc.Messageable | None]] = [("channel", await self._channel(job.channel_id))]
+        try:
+            places.append(("dm", await self._dm_channel(job.member_id)))
+        except discord.HTTPException:
+            pass
+        me = getattr(self.bot.user, "id", None)
         for via, place in places:
             if place is None:
                 continue
             try:
-                async for message in place.history(limit=HISTORY_SCAN):
-                    if message.author.id == getattr(self.bot.user, "id", None) and any(
-                        embed.footer.text == marker for embed in message.embeds
-                    ) and message.id != job.status_message_id:
+                async for message in place.history(limit=HISTORY_SCAN, after=after, oldest_first=True):
+                    if message.author.id == me and any(embed.footer.text == marker for embed in message.embeds):
                         return Delivery(via, message.id)
-            except discord.HTTPException:
+            except (discord.Forbidden, discord.NotFound):
                 continue
         return None

@@ -49,8 +49,13 @@ def _prompt(job: Job) -> str:
 
 
 def job_footer(job: Job) -> str:
-    """The marker a restarted bot looks for to know a result was already posted."""
+    """The marker on a result message: a restarted bot looks for it to know the result was posted."""
     return f"job {job.id}"
+
+
+def status_footer(job: Job) -> str:
+    """The live status message's footer: never mistaken for the result's marker."""
+    return f"job {job.id} · live status"
 
 
 def progress_bar(fraction: float, width: int = 12) -> str:
@@ -93,7 +98,7 @@ def status_embed(
             text = f"{progress_bar(0.97)} taking longer than usual"
         text += f"\n{clock_text(progress.elapsed)} of about {clock_text(progress.expected)}"
         embed.add_field(name="Progress", value=text, inline=False)
-    embed.set_footer(text=job_footer(job))
+    embed.set_footer(text=status_footer(job))
     return embed
 
 

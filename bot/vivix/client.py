@@ -23,6 +23,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from .errors import (
+    BadResponseError,
     RateLimitError,
     ServerError,
     VivixAPIError,
@@ -117,27 +118,32 @@ class VivixClient:
 
     async def list_models(self) -> ModelsResponse:
         """The models this key may call, with tier, wallet and rate limits."""
-        response = await self._request("GET", "models", retry=True)
+        response = await self._request("GET", "models")
         models = self._parse(response, ModelsResponse)
         if models.credits_balance is not None:
             self.credits_balance = models.credits_balance
         return models
 
     async def generate(
-        self, model: str, prompt: str, *, idempotency_key: str | None = None, **params: Any
+        self, model: str, prompt: str, *, idempotency_key: str | None = None, retries: int | None = None,
+        **params: Any,
     ) -> GenerationCreated:
-        """Submit one generation. Retries reuse ``idempotency_key`` (generated when not given)."""
+        """Submit one generation. Retries reuse ``idempotency_key`` (generated when not given).
+
+        ``retries`` overrides ``max_retries`` for this call (0: the caller retries itself,
+        e.g. through its own rate budget).
+        """
         key = idempotency_key or uuid.uuid4().hex
         body = {"model": model, "prompt": prompt, **{k: v for k, v in params.items() if v is not None}}
         response = await self._request(
-            "POST", "generate", json=body, headers={"Idempotency-Key": key}, retry=True, retry_429=False
+            "POST", "generate", json=body, headers={"Idempotency-Key": key}, retry_429=False, retries=retries
         )
         return self._parse(response, GenerationCreated)
 
-    async def get_generation(self, generation_id: str) -> Generation:
+    async def get_generation(self, generation_id: str, *, retries: int | None = None) -> Generation:
         """The status of one generation; the id is opaque and URL-quoted."""
         path = "generations/" + quote(generation_id, safe="")
-        response = await self._request("GET", path, retry=True)
+        response = await self._request("GET", path, retries=retries)
         return self._parse(response, Generation)
 
     # -- machinery -------------------------------------------------------
@@ -147,11 +153,12 @@ class VivixClient:
         method: str,
         path: str,
         *,
-        retry: bool,
+        retries: int | None = None,
         retry_429: bool = True,
         json: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
+        limit = self.max_retries if retries is None else retries
         attempt = 0
         while True:
             try:
@@ -171,14 +178,14 @@ class VivixClient:
             retryable = isinstance(error, VivixTimeoutError | VivixConnectionError | ServerError) or (
                 retry_429 and isinstance(error, RateLimitError)
             )
-            if not (retry and retryable and attempt < self.max_retries):
+            if not (retryable and attempt < limit):
                 if cause is not None:
                     raise error from cause
                 raise error
             delay = self._backoff(attempt, getattr(error, "retry_after", None))
             log.warning(
                 "Vivix %s /%s failed (%s); retry %d/%d in %.1fs",
-                method, path, _describe(error), attempt + 1, self.max_retries, delay,
+                method, path, _describe(error), attempt + 1, limit, delay,
             )
             attempt += 1
             await self._sleep(delay)
@@ -233,9 +240,7 @@ class VivixClient:
         try:
             return model.model_validate(response.json())
         except (ValueError, ValidationError) as err:
-            raise VivixAPIError(
-                response.status_code, "BAD_RESPONSE", f"unexpected {model.__name__} body"
-            ) from err
+            raise BadResponseError(response.status_code, None, f"unexpected {model.__name__} body") from err
 
 
 def _describe(error: VivixError) -> str:

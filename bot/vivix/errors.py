@@ -96,6 +96,12 @@ class NotFoundError(VivixAPIError):
     default_code = "NOT_FOUND"
 
 
+class BadResponseError(VivixAPIError):
+    """A success status whose body could not be read: what happened is unknown, so retry."""
+
+    default_code = "BAD_RESPONSE"
+
+
 class ServerError(VivixAPIError):
     """A 5xx answer: the service failed; retried for reads."""
 

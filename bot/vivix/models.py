@@ -7,9 +7,9 @@ categories and param types are plain strings so a new one is kept, not refused.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 # Known values, for readers; unknown ones are accepted everywhere.
 CATEGORIES = ("image", "video", "audio", "text", "utility")
@@ -17,8 +17,23 @@ STATUSES = ("pending", "processing", "completed", "failed")
 TERMINAL_STATUSES = frozenset({"completed", "failed"})
 
 
+def _count(value: Any) -> Any:
+    """Numbers the service may send as text, with thousands separators ("1,211")."""
+    if isinstance(value, str):
+        cleaned = value.replace(",", "").replace("_", "").strip()
+        try:
+            return int(float(cleaned))
+        except ValueError:
+            return value
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_count)]
+
+
 class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    # Ids are opaque strings even when the service sends a number.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, coerce_numbers_to_str=True)
 
 
 class ParamSpec(BaseModel):
@@ -62,7 +77,7 @@ class ModelInfo(_Lenient):
 
 class ModelsResponse(_Lenient):
     tier: str = "unknown"
-    credits_balance: int | None = None
+    credits_balance: Count | None = None
     rate_limit: RateLimit = Field(default_factory=RateLimit)
     models: list[ModelInfo] = Field(default_factory=list)
 
@@ -73,7 +88,7 @@ class GenerationCreated(_Lenient):
     generation_id: str
     status: str = "pending"
     model: str | None = None
-    credits_estimate: int | None = None
+    credits_estimate: Count | None = None
     created_at: datetime | None = None
 
 
@@ -83,10 +98,10 @@ class Generation(_Lenient):
     generation_id: str
     status: str
     model: str | None = None
-    credits_estimate: int | None = None
-    credits_used: int | None = None
-    elapsed_ms: int | None = None
-    duration_ms: int | None = None
+    credits_estimate: Count | None = None
+    credits_used: Count | None = None
+    elapsed_ms: Count | None = None
+    duration_ms: Count | None = None
     output_url: str | None = None
     output_urls: list[str] | None = None
     error: str | None = None
