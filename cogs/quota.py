@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import VivixBot
-from bot.ledger import UNCHANGED, CreditLedger, CycleKind, InvalidInputError
+from bot.ledger import UNCHANGED, CapValue, CreditLedger, CycleKind, InvalidInputError, ScopedCaps, Unchanged
 from bot.ui.cap_input import CapInputError, cap_suggestions, parse_cap
 from bot.ui.charts import ChartSection, bar_chart_png
 from bot.ui.errors import describe_invalid_input, send_ephemeral
@@ -131,23 +132,9 @@ class Quota(commands.GroupCog, group_name="quota", group_description="This serve
         if member is not None and not isinstance(member, discord.Member):
             await send_ephemeral(interaction, _not_a_member(member))
             return
-        try:
-            day, cycle = parse_cap("per_day", per_day), parse_cap("per_cycle", per_cycle)
-        except CapInputError as err:
-            await send_ephemeral(interaction, err.message)
-            return
-        if day is UNCHANGED and cycle is UNCHANGED:
-            await send_ephemeral(interaction, f"❌ Give `per_day`, `per_cycle` or both: {CAP_HELP}.")
-            return
-        try:
-            caps = await self.ledger.set_member_caps(
-                interaction.guild.id, member.id if member else None, day=day, cycle=cycle,
-                actor=interaction.user.id,
-            )
-        except InvalidInputError as err:
-            await send_ephemeral(interaction, describe_invalid_input(err))
-            return
-        await send_ephemeral(interaction, caps_saved_message(caps))
+        guild_id, target = interaction.guild.id, member.id if member else None
+        await self._save_caps(interaction, per_day, per_cycle, lambda day, cycle: self.ledger.set_member_caps(
+            guild_id, target, day=day, cycle=cycle, actor=interaction.user.id))
 
     @app_commands.command(name="role-cap", description="Credit limits for everyone with a role")
     @app_commands.describe(
@@ -165,6 +152,15 @@ class Quota(commands.GroupCog, group_name="quota", group_description="This serve
         per_cycle: str | None = None,
     ) -> None:
         assert interaction.guild is not None
+        guild_id = interaction.guild.id
+        await self._save_caps(interaction, per_day, per_cycle, lambda day, cycle: self.ledger.set_role_caps(
+            guild_id, role.id, day=day, cycle=cycle, actor=interaction.user.id))
+
+    async def _save_caps(
+        self, interaction: discord.Interaction, per_day: str | None, per_cycle: str | None,
+        save: Callable[[CapValue | Unchanged, CapValue | Unchanged], Awaitable[ScopedCaps]],
+    ) -> None:
+        """Parse the two cap options, save them, and answer; every refusal is a private message."""
         try:
             day, cycle = parse_cap("per_day", per_day), parse_cap("per_cycle", per_cycle)
         except CapInputError as err:
@@ -174,9 +170,7 @@ class Quota(commands.GroupCog, group_name="quota", group_description="This serve
             await send_ephemeral(interaction, f"❌ Give `per_day`, `per_cycle` or both: {CAP_HELP}.")
             return
         try:
-            caps = await self.ledger.set_role_caps(
-                interaction.guild.id, role.id, day=day, cycle=cycle, actor=interaction.user.id
-            )
+            caps = await save(day, cycle)
         except InvalidInputError as err:
             await send_ephemeral(interaction, describe_invalid_input(err))
             return
