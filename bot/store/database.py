@@ -125,12 +125,17 @@ class Database:
         conn = await self._readers.get()
         reader = Reader(conn)
         try:
-            await conn.execute("BEGIN")
             try:
+                await conn.execute("BEGIN")
                 yield reader
             finally:
+                # Also when cancelled during BEGIN: the statement still runs on the connection's
+                # thread, and this ROLLBACK is queued behind it, so the connection goes back clean.
                 reader._close()
-                await conn.execute("ROLLBACK")
+                try:
+                    await conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # BEGIN itself failed: no transaction to end
         finally:
             self._readers.put_nowait(conn)
 

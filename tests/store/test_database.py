@@ -162,3 +162,34 @@ async def test_cancelled_waiters_leave_the_writer_usable(db: Database) -> None:
         await tx.execute("INSERT INTO item (name) VALUES ('after')")
     rows = await db.fetch_all("SELECT name FROM item ORDER BY id")
     assert [r["name"] for r in rows] == ["first", "after"]
+
+
+async def test_readers_and_writers_cancelled_at_any_point_leave_the_database_usable(tmp_path) -> None:
+    import asyncio
+
+    from bot.store.database import Database
+
+    db = await Database.open(tmp_path / "cancel.sqlite3")
+    try:
+        async def read_once() -> None:
+            async with db.read() as reader:
+                await reader.fetch_one("SELECT 1")
+
+        async def write_once() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+                await tx.execute("INSERT INTO t VALUES (1)")
+
+        for spins in range(60):  # cancel after 0, 1, 2, ... loop turns: BEGIN, the body, ROLLBACK
+            tasks = [asyncio.ensure_future(read_once()), asyncio.ensure_future(write_once())]
+            for _ in range(spins % 12):
+                await asyncio.sleep(0)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        for _ in range(4):  # every pooled reader and the writer still work
+            await read_once()
+        await write_once()
+    finally:
+        await db.close()
