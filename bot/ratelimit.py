@@ -5,6 +5,8 @@ times of our own calls in that window, stays a margin under the limit, and
 trusts ``X-RateLimit-Remaining`` when it says fewer calls are left (the key
 may be used elsewhere). Submits may use the whole budget; polls leave a
 reserve for them, so a crowd of running jobs never starves the queue.
+``time_scale`` shrinks the minute for simulations that run the API faster
+than life (a sandbox whose ``rate_window`` is ``60 * time_scale``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ class RateBudget:
         safety: float = 0.9,
         submit_reserve: float = 0.2,
         now: Callable[[], float] | None = None,
+        time_scale: float = 1.0,
     ) -> None:
+        if time_scale <= 0:
+            raise ValueError("time_scale must be above 0")
+        self.window = WINDOW * time_scale
+        """Seconds of the rolling window: a minute, times ``time_scale``."""
         self._now = now or (lambda: asyncio.get_running_loop().time())
         self._calls: deque[float] = deque()
         self._blocked_until = 0.0
@@ -43,7 +50,7 @@ class RateBudget:
         self.poll_capacity = max(1, int(self.capacity * (1 - self.submit_reserve)))
 
     def _prune(self, now: float) -> None:
-        while self._calls and self._calls[0] <= now - WINDOW:
+        while self._calls and self._calls[0] <= now - self.window:
             self._calls.popleft()
 
     def _limit(self, kind: str) -> int:
@@ -60,7 +67,7 @@ class RateBudget:
             return 0.0
         # The call that must leave the window for one more of ours to fit.
         index = len(self._calls) - limit
-        return max(0.0, self._calls[index] + WINDOW - now)
+        return max(0.0, self._calls[index] + self.window - now)
 
     def try_acquire(self, kind: str = "poll") -> bool:
         if self.wait_time(kind) > 0:
