@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 MAX_PAUSE = 300.0  # the longest the queue waits after failures before trying again
 MAX_BACKOFF = 30.0  # the longest between two polls of a job after an unexpected error
 PUMP_RETRY = 10.0
+ANNOUNCE_GAP = 2.0  # seconds between two passes telling waiting members their place in line
 PROGRESS_EVERY = 10.0  # seconds between progress-bar refreshes while waiting for a poll
 Checkpoint = Callable[[str, Job], Awaitable[None]]
 
@@ -105,6 +106,9 @@ class Dispatcher:
         self._wake_at: float | None = None
         self._hold_off_until = 0.0
         self._last_guild: int | None = None
+        self._announce_task: asyncio.Task[Any] | None = None
+        self._announce_again = False
+        self._announced: dict[str, int] = {}  # job id -> the place in line last shown
         self._closed = False
         self.stats = {"submitted": 0, "polls": 0, "rate_limited": 0, "concurrency_limited": 0}
 
@@ -246,12 +250,26 @@ class Dispatcher:
         self._last_guild = order[0].guild_id
         return order[0]
 
-    async def _announce_positions(self) -> None:
-        """Tell every waiting member their new place in line."""
-        if self.notifier is None:
+    def _announce_positions_soon(self) -> None:
+        """Tell waiting members their new place in line: one pass at a time, at most every few seconds."""
+        if self._announce_task is not None and not self._announce_task.done():
+            self._announce_again = True
             return
-        for n, job in enumerate(await self._queued_in_order(), 1):
-            await self._notify(job, Progress(position=n))
+        self._announce_task = self._spawn(self._announce_positions(), "announce positions")
+
+    async def _announce_positions(self) -> None:
+        while True:
+            self._announce_again = False
+            if self.notifier is not None:
+                order = await self._queued_in_order()
+                current = {job.id: n for n, job in enumerate(order, 1)}
+                for n, job in enumerate(order, 1):
+                    if self._announced.get(job.id) != n:
+                        await self._notify(job, Progress(position=n))
+                self._announced = current
+            if not self._announce_again:
+                return
+            await asyncio.sleep(ANNOUNCE_GAP)
 
     async def _submit(self, job: Job) -> bool:
         """Submit one job. False when the queue should pause (limits, outage)."""
@@ -302,7 +320,7 @@ class Dispatcher:
         self.stats["submitted"] += 1
         self._follow(current)
         await self._notify(current, self._rendering(current, 0.0))
-        self._spawn(self._announce_positions(), "announce positions")
+        self._announce_positions_soon()
         return True
 
     async def _submit_failed_transiently(self, job: Job, err: BaseException) -> bool:
@@ -442,7 +460,8 @@ class Dispatcher:
             finished = await self.jobs.get(conn, job.id)
         assert finished is not None
         await self._mark("after_finish", finished)
-        await self._deliver(finished)
+        # Posting can take a while; the job's slot is free as soon as its outcome is recorded.
+        self._spawn(self._deliver(finished), f"deliver {job.short_id}")
 
     async def cancel(self, job_id: str) -> Job | None:
         """Cancel a queued job: full refund. Returns the job, or None when it was not queued."""
@@ -462,7 +481,7 @@ class Dispatcher:
             finished = await self.jobs.get(conn, job.id)
         assert finished is not None
         await self._deliver(finished)
-        self._spawn(self._announce_positions(), "announce positions")
+        self._announce_positions_soon()
         return finished
 
     # -- telling the member --------------------------------------------------
