@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.sandbox import ManualClock, SandboxServer, SandboxState
+from bot.sandbox import SandboxServer
 
 PRO = "vvx_sandbox_pro"
 ULTIMATE = "vvx_sandbox_ultimate"
@@ -20,22 +20,6 @@ VIDEO = {"model": "wan-2.7-text-to-video", "prompt": "neon-lit Tokyo street", "d
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(start=1000.0)
-
-
-@pytest.fixture
-def state(clock: ManualClock) -> SandboxState:
-    return SandboxState(clock=clock, seed=7)
-
-
-@pytest.fixture
-def server(state: SandboxState) -> Iterator[SandboxServer]:
-    with SandboxServer(state) as running:
-        yield running
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.sandbox import ManualClock, SandboxServer, SandboxState
+from bot.sandbox import SandboxServer
 from bot.vivix.client import VivixClient
 
 PRO = "vvx_sandbox_pro"
@@ -17,22 +17,6 @@ class RecordedSleeps(list[float]):
 
     async def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(start=1000.0)
-
-
-@pytest.fixture
-def state(clock: ManualClock) -> SandboxState:
-    return SandboxState(clock=clock, seed=3)
-
-
-@pytest.fixture
-def server(state: SandboxState) -> Iterator[SandboxServer]:
-    with SandboxServer(state) as running:
-        yield running
 
 
 @pytest.fixture
