@@ -490,7 +490,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="jobs in the backlog scenario (default 200; quick 30); the mixed one runs a fifth")
     parser.add_argument("--servers", type=int, default=None, help="servers (guilds) (default 8; quick 4)")
     parser.add_argument("--time-scale", type=float, default=None,
-                        help="API seconds -> real seconds (default 0.05; quick 0.04)")
+                        help="API seconds -> real seconds (default 0.1; quick 0.04)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scenario", choices=("a", "b", "all"), default="all")
     parser.add_argument("--quick", action="store_true",
@@ -505,7 +505,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.servers is None:
         args.servers = 4 if args.quick else 8
     if args.time_scale is None:
-        args.time_scale = 0.04 if args.quick else 0.05
+        args.time_scale = 0.04 if args.quick else 0.1
     if args.jobs < 2 or args.servers < 2 or args.time_scale <= 0:
         parser.error("need --jobs >= 2, --servers >= 2 and --time-scale > 0")
     return args
