@@ -21,11 +21,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .catalog import Catalog
 from .clock import Clock
 from .jobs import Job, JobOutcome, JobStatus
+from .ledger import CreditLedger
 from .polling import PollPlan
 from .ratelimit import RateBudget
+from .store.database import Database
 from .store.jobs import JobRepository
+from .vivix.client import VivixClient
 from .vivix.errors import (
     BadResponseError,
     ConcurrencyLimitError,
@@ -79,10 +83,10 @@ class Dispatcher:
     def __init__(
         self,
         *,
-        db: Any,
-        ledger: Any,
-        api: Any,
-        catalog: Any,
+        db: Database,
+        ledger: CreditLedger,
+        api: VivixClient,
+        catalog: Catalog,
         clock: Clock,
         jobs: JobRepository | None = None,
         poll_plan: PollPlan | None = None,
@@ -143,7 +147,7 @@ class Dispatcher:
         return len(self._running)
 
     def _limits(self) -> tuple[int, int]:
-        rate = getattr(self.catalog, "rate_limit", None)
+        rate = self.catalog.rate_limit
         if rate is None:
             return 240, 5
         return rate.calls_per_minute, rate.concurrent_jobs
@@ -306,7 +310,7 @@ class Dispatcher:
             log.exception("Submit of job %s failed unexpectedly", job.short_id)
             return await self._submit_failed_transiently(job, err)
         finally:
-            self.budget.observe_remaining(getattr(self.api, "rate_limit_remaining", None))
+            self.budget.observe_remaining(self.api.rate_limit_remaining)
         await self._mark("submit_accepted", job)
         async with self.db.transaction() as tx:
             moved = await self.jobs.mark_submitted(
@@ -339,12 +343,8 @@ class Dispatcher:
         return False
 
     async def _refresh_catalog(self) -> None:
-        refresh = getattr(self.catalog, "refresh", None)
-        if refresh is not None:
-            try:
-                await refresh()
-            except VivixError as err:
-                log.warning("Catalog refresh failed: %s", err)
+        """The API says a model is unknown or not allowed: refresh now (the catalog never hammers)."""
+        await self.catalog.refresh_if_older_than(30)
 
     # -- running jobs ------------------------------------------------------
 
@@ -399,7 +399,7 @@ class Dispatcher:
             log.warning("Poll of job %s failed (%s); next in %.0fs", job.short_id, err, max(next_delay, 5.0))
             return max(next_delay, 5.0)
         finally:
-            self.budget.observe_remaining(getattr(self.api, "rate_limit_remaining", None))
+            self.budget.observe_remaining(self.api.rate_limit_remaining)
         if generation.is_terminal:
             await self._complete(job, generation)
             return None

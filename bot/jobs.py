@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -55,7 +55,6 @@ class Job:
     finished_at: datetime | None = None
     post_started_at: datetime | None = None
     delivered_at: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def prompt(self) -> str:

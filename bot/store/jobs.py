@@ -80,9 +80,6 @@ class JobRepository:
         rows = await conn.fetch_all(sql + " ORDER BY created_at, rowid", args)
         return [_row_to_job(row) for row in rows]
 
-    async def count_running(self, conn: Reader) -> int:
-        return int(await conn.fetch_value("SELECT COUNT(*) FROM jobs WHERE status = 'running'") or 0)
-
     async def claim_for_submit(self, conn: Transaction, job_id: str) -> bool:
         """QUEUED -> SUBMITTING, so a cancel cannot slip in while the API call is under way."""
         changed = await conn.execute(
@@ -162,11 +159,3 @@ class JobRepository:
 
     async def set_status_message(self, conn: Transaction, job_id: str, message_id: int) -> None:
         await conn.execute("UPDATE jobs SET status_message_id = ? WHERE id = ?", (message_id, job_id))
-
-    async def sum_credits_used(self, conn: Reader, guild_id: int | None = None) -> int:
-        sql = "SELECT COALESCE(SUM(credits_used), 0) FROM jobs WHERE status IN ('finished', 'delivered')"
-        args: tuple[Any, ...] = ()
-        if guild_id is not None:
-            sql += " AND guild_id = ?"
-            args = (guild_id,)
-        return int(await conn.fetch_value(sql, args) or 0)
