@@ -125,6 +125,9 @@ class Dispatcher:
         async with self.db.read() as conn:
             running = await self.jobs.list_by_status(conn, JobStatus.RUNNING)
             finished = await self.jobs.list_by_status(conn, JobStatus.FINISHED)
+            learned = await self.jobs.recent_durations(conn)
+        for model, seconds in learned:  # what past jobs taught the poll plan survives restarts
+            self.plan.observe(model, seconds)
         for job in running:
             self._follow(job, resumed=True)
         for job in finished:

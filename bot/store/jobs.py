@@ -159,3 +159,13 @@ class JobRepository:
 
     async def set_status_message(self, conn: Transaction, job_id: str, message_id: int) -> None:
         await conn.execute("UPDATE jobs SET status_message_id = ? WHERE id = ?", (message_id, job_id))
+
+    async def recent_durations(self, conn: Reader, limit: int = 300) -> list[tuple[str, float]]:
+        """(model, seconds) of the latest completed jobs, oldest first, from the API's ``duration_ms``."""
+        rows = await conn.fetch_all(
+            "SELECT model, json_extract(result_json, '$.duration_ms') FROM jobs "
+            "WHERE outcome = 'completed' AND json_extract(result_json, '$.duration_ms') > 0 "
+            "ORDER BY finished_at DESC LIMIT ?",
+            (limit,),
+        )
+        return [(str(model), float(ms) / 1000) for model, ms in reversed(rows)]

@@ -86,3 +86,20 @@ async def test_queued_jobs_survive_a_restart(
     assert [row[0] for row in rows] == ["delivered"] * 3
     assert sandbox.state.stats().generations_created == 3
     assert sandbox.state.stats().throttled_by_code["CONCURRENCY_LIMIT"] == 0
+
+
+async def test_learned_render_times_survive_a_restart(world: World, settings: Settings) -> None:
+    model = "kling-3-video"
+    documented = bot_of(world.env).services.dispatcher.plan.expected(model, "video")
+    await world.alice.slash(world.channel, "video", prompt="a slow pan", model=model)
+    job_id = await only_job_id(world.env)
+    await run_for(world.env, 300)
+    job = await bot_of(world.env).services.generation.get(job_id)
+    assert job is not None and job.result is not None
+    took = job.result["duration_ms"] / 1000
+    assert bot_of(world.env).services.dispatcher.plan.expected(model, "video") == pytest.approx(took)
+
+    await restart(world.env, settings)
+
+    assert bot_of(world.env).services.dispatcher.plan.expected(model, "video") == pytest.approx(took)
+    assert took != pytest.approx(documented)
