@@ -9,6 +9,7 @@ recorded before and after the post so a restart never posts twice.
 Crash points (``checkpoint`` names), each resumed by ``start()``:
   before_submit    after the hold: QUEUED       -> submitted with its stored Idempotency-Key
   submit_accepted  the API took it, not stored  -> the same key returns the same generation
+  terminal_seen    the API says done, not stored -> polled again, then finished
   after_finish     settled, not posted          -> delivered
   after_post       posted, not recorded         -> the posted message is found, not sent again
 """
@@ -46,12 +47,25 @@ from .vivix.models import Generation
 
 log = logging.getLogger(__name__)
 
-MAX_PAUSE = 300.0  # the longest the queue waits after failures before trying again
-MAX_BACKOFF = 30.0  # the longest between two polls of a job after an unexpected error
-PUMP_RETRY = 10.0
-ANNOUNCE_GAP = 2.0  # seconds between two passes telling waiting members their place in line
-PROGRESS_EVERY = 10.0  # seconds between progress-bar refreshes while waiting for a poll
 Checkpoint = Callable[[str, Job], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Pauses:
+    """The dispatcher's own waits, in seconds. ``scaled`` is for simulations that run the API
+    faster than life (the bench), so error paths keep their proportions there."""
+
+    unnamed_backoff: float = 5.0  # after a 429 or a failed call that names no Retry-After
+    submit_retry: float = 5.0  # the first pause after a failed submit; doubles per attempt
+    max_queue_pause: float = 300.0  # the longest the queue waits after failures before trying again
+    poll_after_crash: float = 30.0  # before polling a job again after an unexpected error
+    pump_retry: float = 10.0  # after the queue pump itself failed
+    deliver_retry: float = 10.0  # the first pause after a failed post; doubles per attempt
+    announce_gap: float = 2.0  # between two passes telling waiting members their place in line
+    progress_every: float = 10.0  # between progress-bar refreshes while waiting for a poll
+
+    def scaled(self, factor: float) -> Pauses:
+        return Pauses(*(getattr(self, name) * factor for name in self.__slots__))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +106,7 @@ class Dispatcher:
         poll_plan: PollPlan | None = None,
         budget: RateBudget | None = None,
         checkpoint: Checkpoint | None = None,
+        pauses: Pauses | None = None,
     ) -> None:
         self.db = db
         self.ledger = ledger
@@ -102,6 +117,7 @@ class Dispatcher:
         self.plan = poll_plan or PollPlan()
         self.budget = budget or RateBudget(self._limits()[0])
         self.checkpoint = checkpoint
+        self.pauses = pauses or Pauses()
         self.notifier: Notifier | None = None
         self._running: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -202,8 +218,8 @@ class Dispatcher:
             try:
                 await self._pump_once()
             except Exception:  # never leave the queue without a pump
-                log.exception("The queue pump failed; trying again in %.0fs", PUMP_RETRY)
-                self._kick_later(PUMP_RETRY)
+                log.exception("The queue pump failed; trying again in %.0fs", self.pauses.pump_retry)
+                self._kick_later(self.pauses.pump_retry)
                 return
             if not self._pump_again:
                 return
@@ -225,37 +241,39 @@ class Dispatcher:
             if not await self._submit(job):
                 return
 
-    async def _queued_in_order(self) -> list[Job]:
-        """Every waiting job in the order the queue will submit them: round-robin across
-        servers (starting after the server served last), oldest first within a server."""
+    async def _queued_in_order(self) -> list[tuple[str, int]]:
+        """(id, guild_id) of every waiting job in the order the queue will submit them: round-robin
+        across servers (starting after the server served last), oldest first within a server."""
         async with self.db.read() as conn:
-            queued = await self.jobs.list_by_status(conn, JobStatus.QUEUED)
-        per_guild: dict[int, list[Job]] = {}
-        for job in queued:
-            if job.id not in self._running:
-                per_guild.setdefault(job.guild_id, []).append(job)
+            queued = await self.jobs.queue_order(conn)
+        per_guild: dict[int, list[str]] = {}
+        for job_id, guild_id in queued:
+            if job_id not in self._running:
+                per_guild.setdefault(guild_id, []).append(job_id)
         guilds = sorted(per_guild)
         if self._last_guild is not None:
             later = [g for g in guilds if g > self._last_guild]
             guilds = later + [g for g in guilds if g <= self._last_guild]
-        order: list[Job] = []
-        while any(per_guild.values()):
-            for guild in guilds:
-                if per_guild[guild]:
-                    order.append(per_guild[guild].pop(0))
+        order: list[tuple[str, int]] = []
+        for turn in range(max((len(ids) for ids in per_guild.values()), default=0)):
+            order.extend((per_guild[g][turn], g) for g in guilds if turn < len(per_guild[g]))
         return order
 
     async def queue_positions(self, guild_id: int | None = None) -> dict[str, int]:
-        """Job id -> place in line (1 = next), across all servers."""
+        """Job id -> place in line (1 = next), across all servers; only ``guild_id``'s jobs when given."""
         order = await self._queued_in_order()
-        return {job.id: n for n, job in enumerate(order, 1) if guild_id is None or job.guild_id == guild_id}
+        return {job_id: n for n, (job_id, guild) in enumerate(order, 1) if guild_id in (None, guild)}
 
     async def _next_queued(self) -> Job | None:
         order = await self._queued_in_order()
         if not order:
             return None
-        self._last_guild = order[0].guild_id
-        return order[0]
+        async with self.db.read() as conn:
+            job = await self.jobs.get(conn, order[0][0])
+        if job is None:
+            return None
+        self._last_guild = job.guild_id
+        return job
 
     def _announce_positions_soon(self) -> None:
         """Tell waiting members their new place in line: one pass at a time, at most every few seconds."""
@@ -269,14 +287,17 @@ class Dispatcher:
             self._announce_again = False
             if self.notifier is not None:
                 order = await self._queued_in_order()
-                current = {job.id: n for n, job in enumerate(order, 1)}
-                for n, job in enumerate(order, 1):
-                    if self._announced.get(job.id) != n:
+                current = {job_id: n for n, (job_id, _) in enumerate(order, 1)}
+                async with self.db.read() as conn:
+                    waiting = await self.jobs.list_by_status(conn, JobStatus.QUEUED)
+                for job in sorted(waiting, key=lambda j: current.get(j.id, 0)):
+                    n = current.get(job.id)
+                    if n is not None and self._announced.get(job.id) != n:
                         await self._notify(job, Progress(position=n))
                 self._announced = current
             if not self._announce_again:
                 return
-            await asyncio.sleep(ANNOUNCE_GAP)
+            await asyncio.sleep(self.pauses.announce_gap)
 
     async def _submit(self, job: Job) -> bool:
         """Submit one job. False when the queue should pause (limits, outage)."""
@@ -292,7 +313,7 @@ class Dispatcher:
         except (ConcurrencyLimitError, RateLimitError) as err:
             kind = "concurrency_limited" if isinstance(err, ConcurrencyLimitError) else "rate_limited"
             self.stats[kind] += 1
-            pause = err.retry_after if err.retry_after is not None else 5.0
+            pause = err.retry_after if err.retry_after is not None else self.pauses.unnamed_backoff
             if isinstance(err, RateLimitError):
                 self.budget.block_for(pause)
             log.info("Submit of job %s deferred %.1fs: %s", job.short_id, pause, err.code)
@@ -339,7 +360,7 @@ class Dispatcher:
         code = getattr(err, "code", None) or type(err).__name__
         async with self.db.transaction() as tx:
             await self.jobs.requeue(tx, job.id, code)
-        pause = min(MAX_PAUSE, 5.0 * 2 ** min(job.attempts, 10))
+        pause = min(self.pauses.max_queue_pause, self.pauses.submit_retry * 2 ** min(job.attempts, 10))
         log.warning("Submit of job %s failed (%s); queue paused %.0fs", job.short_id, code, pause)
         self._hold_off_until = self._now() + pause
         self._kick_later(pause)
@@ -375,8 +396,8 @@ class Dispatcher:
                 try:
                     next_delay = await self._poll_once(job, already + self._now() - started)
                 except Exception:  # a bug or a database hiccup must not strand the job
-                    log.exception("Following job %s failed; polling again in %.0fs", job.short_id, MAX_BACKOFF)
-                    next_delay = MAX_BACKOFF
+                    next_delay = self.pauses.poll_after_crash
+                    log.exception("Following job %s failed; polling again in %.0fs", job.short_id, next_delay)
                 if next_delay is None:
                     return
                 delay = next_delay
@@ -395,15 +416,17 @@ class Dispatcher:
             await self._finish(job, JobOutcome.FAILED, error_code=err.code, error_message=_say(err))
             return None
         except RateLimitError as err:
-            pause = err.retry_after if err.retry_after is not None else 5.0
+            pause = err.retry_after if err.retry_after is not None else self.pauses.unnamed_backoff
             self.budget.block_for(pause)
             return max(next_delay, pause)
         except VivixError as err:
-            log.warning("Poll of job %s failed (%s); next in %.0fs", job.short_id, err, max(next_delay, 5.0))
-            return max(next_delay, 5.0)
+            delay = max(next_delay, self.pauses.unnamed_backoff)
+            log.warning("Poll of job %s failed (%s); next in %.0fs", job.short_id, err, delay)
+            return delay
         finally:
             self.budget.observe_remaining(self.api.rate_limit_remaining)
         if generation.is_terminal:
+            await self._mark("terminal_seen", job)
             await self._complete(job, generation)
             return None
         async with self.db.transaction() as tx:
@@ -414,7 +437,7 @@ class Dispatcher:
     async def _wait_showing_progress(self, job: Job, delay: float, elapsed: Callable[[], float]) -> None:
         """Sleep until the next poll, refreshing the member's progress bar meanwhile (no API call)."""
         while delay > 0:
-            step = min(delay, PROGRESS_EVERY)
+            step = min(delay, self.pauses.progress_every)
             await asyncio.sleep(step)
             delay -= step
             if delay > 0:
@@ -517,7 +540,7 @@ class Dispatcher:
             await self._mark("after_post", job)
             await self._record_delivery(job, delivery)
         except Exception:
-            delay = min(MAX_PAUSE, 10.0 * 2**attempt)
+            delay = min(self.pauses.max_queue_pause, self.pauses.deliver_retry * 2**attempt)
             log.exception("Could not deliver job %s; trying again in %.0fs", job.short_id, delay)
             self._spawn(self._deliver_later(job.id, delay, attempt + 1), f"deliver {job.short_id} later")
 

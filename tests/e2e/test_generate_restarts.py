@@ -40,7 +40,7 @@ async def _assert_once(world: World, sandbox: SandboxServer, job_id: str) -> Non
     assert (await services.ledger.audit(world.guild.id)).ok
 
 
-@pytest.mark.parametrize("point", ["before_submit", "submit_accepted", "after_finish", "after_post"])
+@pytest.mark.parametrize("point", ["before_submit", "submit_accepted", "terminal_seen", "after_finish", "after_post"])
 async def test_a_crash_at_each_point_still_delivers_once(
     world: World, sandbox: SandboxServer, settings: Settings, point: str
 ) -> None:
