@@ -129,6 +129,7 @@ class Dispatcher:
         self._announce_task: asyncio.Task[Any] | None = None
         self._announce_again = False
         self._announced: dict[str, int] = {}  # job id -> the place in line last shown
+        self._cancelled_rendering: set[str] = set()  # their messages say so: no more progress edits
         self._closed = False
         self.stats = {"submitted": 0, "polls": 0, "rate_limited": 0, "concurrency_limited": 0}
 
@@ -466,18 +467,25 @@ class Dispatcher:
         error_code: str | None = None,
         error_message: str | None = None,
     ) -> None:
-        """Record the end and settle or release the hold, in one transaction, once."""
-        charge = min(max(credits_used, 0), job.held) if outcome is JobOutcome.COMPLETED else 0
-        if outcome is JobOutcome.COMPLETED and credits_used > job.held:
-            log.warning("Job %s cost %d, above its hold of %d; charging the hold",
-                        job.short_id, credits_used, job.held)
+        """Record the end and settle or release the hold, in one transaction, once.
+
+        A job an admin cancelled while it rendered ends here as cancelled: released, not posted.
+        """
         async with self.db.transaction() as tx:
+            if await self.jobs.cancelled_by(tx, job.id) is not None:
+                outcome, error_code = JobOutcome.CANCELLED, "CANCELLED"
+                error_message = "Cancelled by a server admin while it rendered; the result was not posted."
+            charge = min(max(credits_used, 0), job.held) if outcome is JobOutcome.COMPLETED else 0
+            if outcome is JobOutcome.COMPLETED and credits_used > job.held:
+                log.warning("Job %s cost %d, above its hold of %d; charging the hold",
+                            job.short_id, credits_used, job.held)
             moved = await self.jobs.mark_finished(
                 tx, job.id, outcome=outcome, credits_used=charge, at=self.clock(), result=result,
                 error_code=error_code, error_message=error_message,
             )
             if not moved:
                 return
+            self._cancelled_rendering.discard(job.id)
             if outcome is JobOutcome.COMPLETED:
                 await self.ledger.settle_in(tx, job.id, charge)
             else:
@@ -489,13 +497,15 @@ class Dispatcher:
         # Posting can take a while; the job's slot is free as soon as its outcome is recorded.
         self._spawn(self._deliver(finished), f"deliver {job.short_id}")
 
-    async def cancel(self, job_id: str) -> Job | None:
+    async def cancel(self, job_id: str, by: int) -> Job | None:
         """Cancel a queued job: full refund. Returns the job, or None when it was not queued."""
         async with self.db.read() as conn:
             job = await self.jobs.get(conn, job_id)
         if job is None or job.status is not JobStatus.QUEUED or job.id in self._running:
             return None
         async with self.db.transaction() as tx:
+            if not await self.jobs.note_cancelled_by(tx, job.id, by, statuses=(JobStatus.QUEUED,)):
+                return None
             moved = await self.jobs.mark_finished(
                 tx, job.id, outcome=JobOutcome.CANCELLED, credits_used=0, at=self.clock(),
                 from_statuses=(JobStatus.QUEUED,),
@@ -510,14 +520,32 @@ class Dispatcher:
         self._announce_positions_soon()
         return finished
 
+    async def cancel_rendering(self, job_id: str, by: int) -> Job | None:
+        """Cancel a job the API is rendering. The API cannot stop it, so the job keeps its slot
+        and is polled to the end as usual; it then ends as cancelled (``_finish``). Returns the
+        job, or None when it was not rendering any more."""
+        async with self.db.transaction() as tx:
+            if not await self.jobs.note_cancelled_by(tx, job_id, by, statuses=(JobStatus.RUNNING,)):
+                return None
+        async with self.db.read() as conn:
+            job = await self.jobs.get(conn, job_id)
+        if job is not None:
+            self._cancelled_rendering.add(job.id)
+            await self._notify(job, cancelling=True)
+        return job
+
     # -- telling the member --------------------------------------------------
 
     def _rendering(self, job: Job, elapsed: float) -> Progress:
         return Progress(elapsed=elapsed, expected=self.plan.expected(job.model, job.category))
 
-    async def _notify(self, job: Job, progress: Progress | None = None) -> None:
+    async def _notify(self, job: Job, progress: Progress | None = None, *, cancelling: bool = False) -> None:
         if self.notifier is None:
             return
+        if not cancelling and job.status is JobStatus.RUNNING and (
+            job.cancelled_by is not None or job.id in self._cancelled_rendering
+        ):
+            return  # the message says it is cancelled; the render's progress no longer matters
         try:
             await self.notifier.job_updated(job, progress)
         except Exception:

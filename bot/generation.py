@@ -132,7 +132,11 @@ class GenerationService:
         return waiting, running
 
     async def cancel(self, guild_id: int, job_ref: str, requester_id: int, *, is_admin: bool) -> Job:
-        """Cancel a waiting job with a full refund: a member their own, an admin anyone's."""
+        """Cancel a job with a full refund: a member their own waiting one, an admin any job.
+
+        A rendering job (admins only) cannot be stopped at the service: it runs out, is not
+        posted, and its hold is released when it ends.
+        """
         ref = job_ref.strip().lower().removeprefix("job ").strip()
         async with self.db.read() as conn:
             matches = await self.jobs.find_by_prefix(conn, guild_id, ref) if len(ref) >= 4 else []
@@ -146,11 +150,17 @@ class GenerationService:
         if job.status is JobStatus.SUBMITTING:
             raise CancelRefusedError("That job is being sent to the service right now; it can no longer be cancelled.")
         if job.status is JobStatus.RUNNING:
-            raise CancelRefusedError("That job is already rendering: the service cannot stop it, "
-                                     "so it will finish and be charged what it costs.")
+            if not is_admin:
+                raise CancelRefusedError("That job is already rendering; only a server admin can cancel it now.")
+            if job.cancelled_by is not None:
+                raise CancelRefusedError("That job is already cancelled; it ends when the service finishes it.")
+            rendering = await self.dispatcher.cancel_rendering(job.id, requester_id)
+            if rendering is None:
+                raise CancelRefusedError("That job has just finished.")
+            return rendering
         if job.status is not JobStatus.QUEUED:
             raise CancelRefusedError("That job has already finished.")
-        cancelled = await self.dispatcher.cancel(job.id)
+        cancelled = await self.dispatcher.cancel(job.id, requester_id)
         if cancelled is None:
             raise CancelRefusedError("That job was just submitted, so it can no longer be cancelled.")
         return cancelled

@@ -55,6 +55,7 @@ class Job:
     finished_at: datetime | None = None
     post_started_at: datetime | None = None
     delivered_at: datetime | None = None
+    cancelled_by: int | None = None  # who cancelled it; set while a rendering job runs out
 
     @property
     def prompt(self) -> str:

@@ -1,4 +1,4 @@
-"""/queue: see the server's waiting and rendering jobs; cancel a waiting one for a full refund."""
+"""/queue: see the server's waiting and rendering jobs; cancel one for a full refund."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.client import VivixBot
 from bot.generation import CancelRefusedError
+from bot.jobs import JobStatus
 from bot.ui.errors import send_ephemeral
 from bot.ui.queue import queue_embed
 
@@ -32,8 +33,8 @@ class Queue(commands.GroupCog, group_name="queue", description="The generation q
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    @app_commands.command(name="cancel", description="Cancel a waiting job: its credits come back in full")
-    @app_commands.describe(job="The job to cancel (type to pick from your waiting jobs)")
+    @app_commands.command(name="cancel", description="Cancel a waiting job (admins: any job); its credits come back")
+    @app_commands.describe(job="The job to cancel (type to pick from the list)")
     @app_commands.guild_only()
     async def cancel(self, interaction: discord.Interaction, job: str) -> None:
         assert interaction.guild is not None
@@ -45,22 +46,28 @@ class Queue(commands.GroupCog, group_name="queue", description="The generation q
             await send_ephemeral(interaction, f"❌ {err.message}")
             return
         whose = "your" if cancelled.member_id == interaction.user.id else f"<@{cancelled.member_id}>'s"
-        await send_ephemeral(
-            interaction, f"🚫 Cancelled {whose} job `{cancelled.short_id}`; {cancelled.held} credits were returned.",
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        if cancelled.status is JobStatus.RUNNING:
+            text = (f"🚫 Cancelled {whose} job `{cancelled.short_id}`. The service cannot stop a render under "
+                    f"way: it runs out, its result is not posted, and its {cancelled.held} credits come back "
+                    "when it ends.")
+        else:
+            text = f"🚫 Cancelled {whose} job `{cancelled.short_id}`; {cancelled.held} credits were returned."
+        await send_ephemeral(interaction, text, allowed_mentions=discord.AllowedMentions.none())
 
     @cancel.autocomplete("job")
     async def _cancellable(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         if interaction.guild is None:
             return []
-        waiting, _ = await self.bot.services.generation.active(interaction.guild.id)
+        waiting, running = await self.bot.services.generation.active(interaction.guild.id)
         admin = _is_admin(interaction)
+        listed = [(f"#{position}", job) for position, job in waiting]
+        if admin:  # only admins may cancel a job the service is already rendering
+            listed += [("rendering", job) for job in running if job.cancelled_by is None]
         choices = []
-        for position, job in waiting:
+        for where, job in listed:
             if not admin and job.member_id != interaction.user.id:
                 continue
-            label = f"#{position} · {job.model} · {job.prompt}"
+            label = f"{where} · {job.model} · {job.prompt}"
             if current.lower() in label.lower() or job.id.startswith(current.lower()):
                 choices.append(app_commands.Choice(name=label[:100], value=job.id))
         return choices[:25]

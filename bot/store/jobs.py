@@ -13,7 +13,7 @@ _COLUMNS = (
     "id, guild_id, channel_id, member_id, command, model, category, request_json, idempotency_key, "
     "held, status, outcome, generation_id, credits_estimate, credits_used, result_json, error_code, "
     "error_message, status_message_id, result_message_id, delivered_via, attempts, polls, created_at, "
-    "submitted_at, finished_at, post_started_at, delivered_at"
+    "submitted_at, finished_at, post_started_at, delivered_at, cancelled_by"
 )
 
 
@@ -29,7 +29,7 @@ def _row_to_job(row: Any) -> Job:
     (id_, guild_id, channel_id, member_id, command, model, category, request_json, key, held, status,
      outcome, generation_id, estimate, used, result_json, error_code, error_message, status_message_id,
      result_message_id, delivered_via, attempts, polls, created_at, submitted_at, finished_at,
-     post_started_at, delivered_at) = tuple(row)
+     post_started_at, delivered_at, cancelled_by) = tuple(row)
     return Job(
         id=id_, guild_id=guild_id, channel_id=channel_id, member_id=member_id, command=command,
         model=model, category=category, request=json.loads(request_json), idempotency_key=key,
@@ -40,7 +40,7 @@ def _row_to_job(row: Any) -> Job:
         result_message_id=result_message_id, delivered_via=delivered_via, attempts=attempts,
         polls=polls, created_at=_dt(created_at), submitted_at=_dt(submitted_at),  # type: ignore[arg-type]
         finished_at=_dt(finished_at), post_started_at=_dt(post_started_at),
-        delivered_at=_dt(delivered_at),
+        delivered_at=_dt(delivered_at), cancelled_by=cancelled_by,
     )
 
 
@@ -148,6 +148,21 @@ class JobRepository:
              error_code, error_message, job_id, *(s.value for s in from_statuses)),
         )
         return changed == 1
+
+    async def note_cancelled_by(
+        self, conn: Transaction, job_id: str, member_id: int, *, statuses: tuple[JobStatus, ...]
+    ) -> bool:
+        """Record who cancelled, once, while the job is in one of ``statuses``."""
+        marks = ", ".join("?" for _ in statuses)
+        changed = await conn.execute(
+            f"UPDATE jobs SET cancelled_by = ? WHERE id = ? AND cancelled_by IS NULL AND status IN ({marks})",
+            (member_id, job_id, *(s.value for s in statuses)),
+        )
+        return changed == 1
+
+    async def cancelled_by(self, conn: Reader, job_id: str) -> int | None:
+        value = await conn.fetch_value("SELECT cancelled_by FROM jobs WHERE id = ?", (job_id,))
+        return int(value) if value is not None else None
 
     async def mark_post_started(self, conn: Transaction, job_id: str, at: datetime) -> None:
         await conn.execute(

@@ -76,6 +76,8 @@ def status_embed(
     if job.status is JobStatus.QUEUED:
         state = "⏳ Queued" + (f" · position {progress.position}" if progress.position else "")
         colour = discord.Colour.light_grey()
+    elif job.status is JobStatus.RUNNING and job.cancelled_by is not None:
+        state, colour = "🚫 Cancelled · finishing at the service, will not be posted", discord.Colour.dark_grey()
     elif job.status is JobStatus.RUNNING:
         state, colour = "🎨 Rendering", BRAND
     elif job.outcome is JobOutcome.COMPLETED:
@@ -112,7 +114,8 @@ def result_content(job: Job) -> str:
         links = "\n".join(urls) if urls else "(the service returned no file)"
         return f"{mention} your {job.category} is ready:\n{links}"
     if job.outcome is JobOutcome.CANCELLED:
-        return f"{mention} your job was cancelled; {job.held} credits were returned."
+        who = "" if job.cancelled_by in (None, job.member_id) else " by a server admin"
+        return f"{mention} your job was cancelled{who}; {job.held} credits were returned."
     reason = job.error_message or job.error_code or "the generation failed"
     return f"{mention} your generation failed: {reason} Your {job.held} held credits were returned."
 

@@ -23,16 +23,19 @@ def queue_embed(waiting: list[tuple[int, Job]], running: list[Job], now: datetim
         embed.description = "Nothing is waiting or rendering in this server."
         return embed
     if running:
-        lines = [
-            _line(job, f"rendering {clock_text((now - job.submitted_at).total_seconds())}"
-                  if job.submitted_at else "rendering")
-            for job in running[:MAX_LINES]
-        ]
+        lines = [_line(job, _rendering(job, now)) for job in running[:MAX_LINES]]
         embed.add_field(name=f"Rendering ({len(running)})", value="\n".join(lines), inline=False)
     if waiting:
         lines = [_line(job, f"#{position}" if position else "waiting") for position, job in waiting[:MAX_LINES]]
         if len(waiting) > MAX_LINES:
             lines.append(f"…and {len(waiting) - MAX_LINES} more")
         embed.add_field(name=f"Waiting ({len(waiting)})", value="\n".join(lines), inline=False)
-    embed.set_footer(text="Positions count every server sharing the bot. Cancel a waiting job with /queue cancel.")
+    embed.set_footer(text="Positions count every server sharing the bot. /queue cancel cancels a waiting job of yours "
+                         "(admins: any job).")
     return embed
+
+
+def _rendering(job: Job, now: datetime) -> str:
+    if job.cancelled_by is not None:
+        return "cancelled, the service is finishing it"
+    return f"rendering {clock_text((now - job.submitted_at).total_seconds())}" if job.submitted_at else "rendering"

@@ -1,14 +1,15 @@
-"""Members see where their job stands, and can cancel a waiting one for a full refund."""
+"""Members see where their job stands and can cancel a waiting one; admins any job; all refunded."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.config import Settings
 from bot.sandbox.faults import Fault
 from bot.sandbox.server import SandboxServer
 
-from .conftest import World
-from .helpers import bot_of, run_for
+from .conftest import World, restart
+from .helpers import bot_of, results_for, run_for
 
 
 @pytest.fixture
@@ -106,10 +107,52 @@ async def test_only_the_owner_or_an_admin_may_cancel(one_slot: World) -> None:
     by_alice = await world.alice.slash(world.channel, "queue cancel", job=bobs_id)
     assert "someone else's job" in by_alice.response.content
     on_running = await world.alice.slash(world.channel, "queue cancel", job=running_id)
-    assert "already rendering" in on_running.response.content
+    assert "already rendering; only a server admin can cancel it" in on_running.response.content
+    assert [c["value"] for c in await world.alice.autocomplete(world.channel, "queue cancel", "job", "")] == []
 
     by_admin = await world.admin.slash(world.channel, "queue cancel", job=bobs_id[:8])
     assert f"Cancelled <@{world.bob.id}>'s job" in by_admin.response.content
+
+
+@pytest.mark.parametrize("restart_meanwhile", [False, True])
+async def test_an_admin_cancels_a_rendering_job(
+    world: World, sandbox: SandboxServer, settings: Settings, restart_meanwhile: bool
+) -> None:
+    status_message = await world.alice.slash(world.channel, "video", prompt="rude", model="wan-2.7-text-to-video")
+    [job_id] = await _job_ids(world)
+    await run_for(world.env, 10)  # rendering now
+    choices = await world.admin.autocomplete(world.channel, "queue cancel", "job", "")
+    assert [c["value"] for c in choices] == [job_id] and choices[0]["name"].startswith("rendering")
+
+    result = await world.admin.slash(world.channel, "queue cancel", job=job_id)
+
+    assert result.ephemeral
+    assert f"Cancelled <@{world.alice.id}>'s job" in result.response.content
+    assert "its result is not posted" in result.response.content
+    await run_for(world.env, 5)  # the status message is edited at most every 5 s
+    assert status_message.response.embeds[0].title.startswith("🚫 Cancelled · finishing at the service")
+    again = await world.admin.slash(world.channel, "queue cancel", job=job_id)
+    assert "already cancelled" in again.response.content
+    if restart_meanwhile:
+        await restart(world.env, settings)
+    await run_for(world.env, 300)  # the service renders it to the end all the same
+
+    services = bot_of(world.env).services
+    job = await services.generation.get(job_id)
+    assert job is not None and job.status == "delivered" and job.outcome == "cancelled"
+    assert job.cancelled_by == world.admin.id
+    assert job.output_urls, "the API's result is kept in the job's record"
+    assert sandbox.state.stats().generations_created == 1
+    [told] = results_for(world.channel, job_id)  # the member is told; the picture is not shown
+    assert "your job was cancelled by a server admin" in told.content
+    assert all(embed.image.url is None for embed in told.embeds)
+    assert not any(url in told.content for url in job.output_urls)
+    assert status_message.response.embeds[0].title == "🚫 Cancelled, credits returned"
+    status = await services.ledger.guild_status(world.guild.id)
+    assert (status.held, status.spent_total) == (0, 0)
+    hold = await services.ledger.get_hold(job_id)
+    assert hold is not None and hold.status == "released"
+    assert (await services.ledger.audit(world.guild.id)).ok
 
 
 async def test_a_storm_of_429s_loses_nothing(world: World, sandbox: SandboxServer) -> None:
