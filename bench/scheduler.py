@@ -9,8 +9,8 @@ differ only in their ``PollPlan``: the real adaptive one, or ``FixedPollPlan``
 
 Run from the project root::
 
-    /work/venv/bin/python -m bench.scheduler            # full run
-    /work/venv/bin/python -m bench.scheduler --quick    # small smoke run
+    python -m bench.scheduler            # full run
+    python -m bench.scheduler --quick    # small smoke run
 
 All times printed are API seconds (real seconds / time_scale).
 """
@@ -33,19 +33,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bot.catalog import Catalog
 from bot.clock import system_clock
-from bot.dispatch import Delivery, Dispatcher, Pauses
-from bot.generation import GenerationRequest, GenerationService
+from bot.config import Settings
+from bot.dispatch import Delivery, Pauses
+from bot.generation import GenerationRequest
 from bot.jobs import Job, JobOutcome, JobStatus
-from bot.ledger import CreditLedger, LedgerDefaults
 from bot.polling import PollPlan
 from bot.ratelimit import RateBudget
 from bot.sandbox import SandboxServer, SandboxState
 from bot.sandbox.catalog import MODELS_BY_SLUG
+from bot.services import DispatchTuning, Services
 from bot.store.database import Database
 from bot.store.jobs import JobRepository
-from bot.vivix.client import VivixClient
 
 log = logging.getLogger("bench.scheduler")
 
@@ -188,6 +187,9 @@ class Recorder:
     async def find_delivery(self, job: Job) -> Delivery | None:
         return None
 
+    async def close(self) -> None:
+        return None
+
 
 async def wait_until_settled(db: Database, repo: JobRepository, count: int, deadline: float) -> bool:
     """Until ``count`` jobs are stored and every one is delivered, or ``deadline`` (monotonic) passes."""
@@ -247,30 +249,28 @@ async def run_one(
     result = RunResult(scenario, poller, len(scenario.arrivals))
     started_wall = time.monotonic()
     with SandboxServer(state) as server, tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        db = await Database.open(Path(tmp) / "bench.sqlite3")
-        vivix = VivixClient(server.base_url, key)
-        catalog = Catalog(vivix, clock=system_clock)
-        dispatcher: Dispatcher | None = None
+        plan: PollPlan = (
+            PollPlan(rng=random.Random(seed), time_scale=time_scale) if poller == "adaptive"
+            else FixedPollPlan(time_scale=time_scale)
+        )
+        recorder = Recorder(len(scenario.arrivals), post_seconds * time_scale)
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            discord_token="bench-token-not-used", vivix_api_key=key, vivix_base_url=server.base_url,
+            database_path=Path(tmp) / "bench.sqlite3", default_guild_allowance=BIG_ALLOWANCE,
+            default_member_day_cap=None, default_member_cycle_cap=None, default_max_in_flight=BIG_ALLOWANCE,
+        )
+        # The bot's own factory: the same services, wired the same way, with a faster clock.
+        services = await Services.open(settings, clock=system_clock, notifier=recorder, tuning=DispatchTuning(
+            poll_plan=plan, budget=RateBudget(CALLS_PER_MINUTE, time_scale=time_scale),
+            pauses=Pauses().scaled(time_scale), checkpoint=recorder.checkpoint,
+        ))
+        db, catalog, dispatcher, generation, ledger = (
+            services.db, services.catalog, services.dispatcher, services.generation, services.ledger
+        )
         try:
             if not await catalog.refresh():
                 raise RuntimeError(f"the sandbox model list could not be read: {catalog.last_error}")
-            ledger = CreditLedger(db, system_clock, LedgerDefaults(
-                guild_allowance=BIG_ALLOWANCE, member_day_cap=None, member_cycle_cap=None, max_in_flight=None,
-            ))
-            plan: PollPlan = (
-                PollPlan(rng=random.Random(seed), time_scale=time_scale) if poller == "adaptive"
-                else FixedPollPlan(time_scale=time_scale)
-            )
-            recorder = Recorder(len(scenario.arrivals), post_seconds * time_scale)
-            dispatcher = Dispatcher(
-                db=db, ledger=ledger, api=vivix, catalog=catalog, clock=system_clock, poll_plan=plan,
-                budget=RateBudget(CALLS_PER_MINUTE, time_scale=time_scale), checkpoint=recorder.checkpoint,
-                pauses=Pauses().scaled(time_scale),
-            )
-            dispatcher.notifier = recorder
-            generation = GenerationService(
-                db=db, ledger=ledger, catalog=catalog, dispatcher=dispatcher, clock=system_clock
-            )
             state.reset_stats()  # the catalog call is not the scheduler's
             queued_at: dict[str, float] = {}
             guild_of: dict[str, int] = {}
@@ -312,7 +312,6 @@ async def run_one(
                 driver.cancel()
                 await asyncio.gather(driver, return_exceptions=True)
             await dispatcher.close()
-            dispatcher = None
 
             stats = state.stats()
             async with db.read() as conn:
@@ -322,11 +321,7 @@ async def run_one(
             result.lost = sum(1 for j in jobs if j.status is not JobStatus.DELIVERED) + len(open_holds)
             result.lost += result.jobs - len(jobs)
         finally:
-            if dispatcher is not None:
-                await dispatcher.close()
-            await catalog.aclose()
-            await vivix.aclose()
-            await db.close()
+            await services.close()
     result.wall = time.monotonic() - started_wall
     return result
 

@@ -11,6 +11,7 @@ from discord.ext import commands
 from .clock import Clock
 from .config import Settings
 from .services import Services
+from .tasks import TaskSupervisor
 from .ui.delivery import DiscordNotifier
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,10 @@ class VivixBot(commands.Bot):
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
-        self.services = await Services.open(self.settings, clock=self.clock)
-        self.services.dispatcher.notifier = DiscordNotifier(self)
+        tasks = TaskSupervisor()
+        self.services = await Services.open(
+            self.settings, clock=self.clock, notifier=DiscordNotifier(self, tasks), tasks=tasks
+        )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -76,9 +79,6 @@ class VivixBot(commands.Bot):
     async def close(self) -> None:
         services = getattr(self, "services", None)
         if services is not None:
-            notifier = services.dispatcher.notifier
-            if isinstance(notifier, DiscordNotifier):
-                notifier.close()
             await services.close()
         await super().close()
 

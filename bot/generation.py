@@ -15,12 +15,23 @@ from .catalog import (
     validate_request,
 )
 from .clock import Clock
-from .dispatch import Dispatcher
+from .dispatch.dispatcher import Dispatcher
+from .errors import QueueError, clip
 from .jobs import Job, JobStatus
 from .ledger import CreditLedger
 from .store.database import Database
 from .store.jobs import JobRepository
 from .vivix.models import ModelInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An image a member attached, by its uploaded URL."""
+
+    option: str  # the command option it came in, for messages
+    url: str
+    filename: str
+    content_type: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,19 +45,19 @@ class GenerationRequest:
     model: str | None = None
     params: Mapping[str, object] = field(default_factory=dict)
     options_text: str | None = None
-    reference_urls: Sequence[str] = ()
+    references: Sequence[Reference] = ()
     role_ids: Sequence[int] = ()
 
 
 class GenerationService:
-    def __init__(self, *, db: Database, ledger: CreditLedger, catalog: Catalog, dispatcher: Dispatcher,
-                 clock: Clock, jobs: JobRepository | None = None) -> None:
+    def __init__(self, *, db: Database, jobs: JobRepository, ledger: CreditLedger, catalog: Catalog,
+                 dispatcher: Dispatcher, clock: Clock) -> None:
         self.db = db
+        self.jobs = jobs
         self.ledger = ledger
         self.catalog = catalog
         self.dispatcher = dispatcher
         self.clock = clock
-        self.jobs = jobs or JobRepository()
 
     def resolve_model(self, slug: str | None, category: str | None) -> ModelInfo:
         """The model to use, or a ParamValidationError naming the problem."""
@@ -76,9 +87,10 @@ class GenerationService:
                         "options", f"`{name}` is given both as an option and in `options`; keep one."
                     )
                 params[name] = value
-        references = list(request.reference_urls)
+        references = [_reference_url(reference) for reference in request.references]
         if references:
-            params["reference_images"] = [*list(params.get("reference_images") or []), *references]  # type: ignore[call-overload]
+            given = params.get("reference_images") or []
+            params["reference_images"] = [*(given if isinstance(given, list) else [given]), *references]
         body = validate_request(model, request.prompt, params)
         return model, body, estimate_hold(model, body)
 
@@ -141,7 +153,7 @@ class GenerationService:
         async with self.db.read() as conn:
             matches = await self.jobs.find_by_prefix(conn, guild_id, ref) if len(ref) >= 4 else []
         if len(matches) != 1:
-            raise CancelRefusedError(f"No job `{job_ref[:40]}` in this server. Pick one from the list.")
+            raise CancelRefusedError(f"No job `{clip(job_ref, 40)}` in this server. Pick one from the list.")
         job = matches[0]
         if job.member_id != requester_id and not is_admin:
             raise CancelRefusedError(
@@ -170,9 +182,16 @@ class GenerationService:
             return await self.jobs.get(conn, job_id)
 
 
-class CancelRefusedError(Exception):
+class CancelRefusedError(QueueError):
     """A cancel that cannot be done; ``message`` says why, for the member."""
 
     def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+        super().__init__(f"❌ {message}")
+
+
+def _reference_url(reference: Reference) -> str:
+    if not (reference.content_type or "").startswith("image/"):
+        raise ParamValidationError(
+            reference.option, f"`{reference.option}` must be an image (got `{clip(reference.filename, 60)}`)."
+        )
+    return reference.url

@@ -41,7 +41,6 @@ class RateBudget:
         self.safety = safety
         self.submit_reserve = submit_reserve
         self.resize(calls_per_minute)
-        self.granted = {"submit": 0, "poll": 0}
 
     def resize(self, calls_per_minute: int) -> None:
         """Size the window from /models ``rate_limit.calls_per_minute``."""
@@ -73,7 +72,6 @@ class RateBudget:
         if self.wait_time(kind) > 0:
             return False
         self._calls.append(self._now())
-        self.granted[kind] = self.granted.get(kind, 0) + 1
         return True
 
     async def acquire(self, kind: str = "poll") -> None:

@@ -1,67 +1,101 @@
-"""Everything the cogs use, opened and closed together; knows nothing of discord."""
+"""Everything the cogs use, built once from settings, opened and closed together: the one
+factory, used by the bot and the bench alike. Knows nothing of discord."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .catalog import Catalog
 from .clock import Clock
 from .config import Settings
-from .dispatch import Dispatcher
+from .dispatch import Checkpoint, Notifier, Pauses
+from .dispatch.dispatcher import Dispatcher
 from .generation import GenerationService
 from .ledger import CreditLedger, LedgerDefaults
+from .polling import PollPlan
+from .ratelimit import RateBudget
 from .store.database import Database
+from .store.jobs import JobRepository
+from .tasks import TaskSupervisor
 from .vivix.client import VivixClient
 
 log = logging.getLogger(__name__)
 
 CATALOG_REFRESH_SECONDS = 600.0
+CATALOG_RETRY_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchTuning:
+    """How the dispatcher polls and paces itself; the defaults are production's, the bench
+    passes a faster-than-life schedule and a crash-point recorder."""
+
+    poll_plan: PollPlan | None = None
+    budget: RateBudget | None = None
+    pauses: Pauses | None = None
+    checkpoint: Checkpoint | None = None
 
 
 @dataclass
 class Services:
     settings: Settings
     clock: Clock
+    tasks: TaskSupervisor
     db: Database
     vivix: VivixClient
     catalog: Catalog
     ledger: CreditLedger
+    jobs: JobRepository
     dispatcher: Dispatcher
     generation: GenerationService
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    notifier: Notifier
 
     @classmethod
-    async def open(cls, settings: Settings, *, clock: Clock) -> Services:
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock,
+        notifier: Notifier,
+        tasks: TaskSupervisor | None = None,
+        tuning: DispatchTuning | None = None,
+    ) -> Services:
+        """``tasks`` is shared with the notifier when it has background work of its own."""
+        tuning = tuning or DispatchTuning()
+        tasks = tasks or TaskSupervisor()
         db = await Database.open(settings.database_path)
         vivix = VivixClient(settings.vivix_base_url, settings.vivix_api_key.get_secret_value())
-        catalog = Catalog(vivix, clock=clock)
+        catalog = Catalog(vivix, clock=clock, tasks=tasks)
         ledger = CreditLedger(db, clock, ledger_defaults(settings))
-        dispatcher = Dispatcher(db=db, ledger=ledger, api=vivix, catalog=catalog, clock=clock)
-        generation = GenerationService(
-            db=db, ledger=ledger, catalog=catalog, dispatcher=dispatcher, clock=clock
+        jobs = JobRepository()
+        dispatcher = Dispatcher(
+            db=db, jobs=jobs, ledger=ledger, api=vivix, catalog=catalog, clock=clock, notifier=notifier,
+            tasks=tasks, poll_plan=tuning.poll_plan, budget=tuning.budget, pauses=tuning.pauses,
+            checkpoint=tuning.checkpoint,
         )
-        return cls(settings, clock, db, vivix, catalog, ledger, dispatcher, generation)
+        generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
+                                       clock=clock)
+        return cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, notifier)
 
     async def start(self) -> None:
         """Load the model list (a failure is logged, not fatal) and resume unfinished jobs."""
         if not await self.catalog.refresh():
             log.warning("Starting without a model list; /about will say why. Retrying in the background.")
         await self.dispatcher.start()
-        self._tasks.append(asyncio.ensure_future(self._refresh_catalog_forever()))
+        self.tasks.spawn(self._refresh_catalog_forever(), "catalog refresh loop")
 
     async def _refresh_catalog_forever(self) -> None:
         while True:
-            delay = CATALOG_REFRESH_SECONDS if self.catalog.snapshot is not None else 30.0
+            delay = CATALOG_REFRESH_SECONDS if self.catalog.snapshot is not None else CATALOG_RETRY_SECONDS
             await asyncio.sleep(delay)
             await self.catalog.refresh()
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.dispatcher.close()
+        await self.notifier.close()
+        await self.tasks.close()
         await self.catalog.aclose()
         await self.vivix.aclose()
         await self.db.close()

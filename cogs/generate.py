@@ -11,14 +11,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import CatalogUnavailableError, ParamValidationError
 from bot.client import VivixBot
 from bot.dispatch import Progress
-from bot.generation import GenerationRequest
-from bot.ledger import QuotaExceededError
+from bot.generation import GenerationRequest, Reference
 from bot.ui.embeds import status_embed
 from bot.ui.errors import send_ephemeral
-from bot.ui.quota import describe_quota_refusal
 
 log = logging.getLogger(__name__)
 
@@ -137,16 +134,11 @@ class Generate(commands.Cog):
         if interaction.guild is None or not isinstance(member, discord.Member):
             await send_ephemeral(interaction, "Generation commands work inside a server.")
             return
-        attachments = [values.pop(name, None) for name in REFERENCES]
-        references: list[str] = []
-        for name, attachment in zip(REFERENCES, attachments, strict=True):
-            if attachment is None:
-                continue
-            if not (attachment.content_type or "").startswith("image/"):
-                await send_ephemeral(interaction, f"❌ `{name}` must be an image "
-                                     f"(got `{attachment.filename}`). Nothing was charged.")
-                return
-            references.append(attachment.url)
+        references = [
+            Reference(name, attachment.url, attachment.filename, attachment.content_type)
+            for name in REFERENCES
+            if (attachment := values.pop(name, None)) is not None
+        ]
         request = GenerationRequest(
             guild_id=interaction.guild.id,
             channel_id=interaction.channel_id or 0,
@@ -157,24 +149,11 @@ class Generate(commands.Cog):
             model=values.pop("model", None),
             options_text=values.pop("options", None),
             params=values,
-            reference_urls=references,
+            references=references,
             role_ids=[role.id for role in member.roles],
         )
         services = self.bot.services
-        try:
-            job = await services.generation.create(request)
-        except ParamValidationError as err:
-            await send_ephemeral(interaction, f"❌ {err.message}\nNothing was charged.")
-            return
-        except CatalogUnavailableError:
-            await send_ephemeral(
-                interaction, "⚠️ The model list is not loaded yet: the generation API is not answering. "
-                "Try again in a minute; nothing was charged.",
-            )
-            return
-        except QuotaExceededError as err:
-            await send_ephemeral(interaction, describe_quota_refusal(err))
-            return
+        job = await services.generation.create(request)  # refusals reach the one error handler
         # The job is held and stored: whatever happens to this reply, it must be started.
         message_id: int | None = None
         try:

@@ -14,8 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import VivixBot
-from bot.ledger import InvalidInputError
-from bot.ui.errors import NotOperatorError, describe_invalid_input, send_ephemeral
+from bot.ui.errors import NotOperatorError, send_ephemeral
 from bot.ui.guild_quota import per_cycle
 from bot.ui.names import server_name
 from bot.ui.operator import servers_embed, wallet_embed
@@ -54,11 +53,7 @@ class Operator(commands.GroupCog, group_name="operator", group_description="The 
         if guild_id is None:
             await send_ephemeral(interaction, f"❌ `{server[:40]}` is not a server id. Nothing was changed.")
             return
-        try:
-            status = await self.bot.services.ledger.set_allowance(guild_id, amount, actor=interaction.user.id)
-        except InvalidInputError as err:
-            await send_ephemeral(interaction, describe_invalid_input(err))
-            return
+        status = await self.bot.services.ledger.set_allowance(guild_id, amount, actor=interaction.user.id)
         name = server_name(self.bot, guild_id)
         where = f"**{discord.utils.escape_markdown(name)}**" if name else "Server"
         note = "" if name else "\nThe bot is not in that server (yet); the setting waits for it."

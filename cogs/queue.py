@@ -7,7 +7,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import VivixBot
-from bot.generation import CancelRefusedError
 from bot.jobs import JobStatus
 from bot.ui.errors import send_ephemeral
 from bot.ui.queue import queue_embed
@@ -38,13 +37,9 @@ class Queue(commands.GroupCog, group_name="queue", description="The generation q
     @app_commands.guild_only()
     async def cancel(self, interaction: discord.Interaction, job: str) -> None:
         assert interaction.guild is not None
-        try:
-            cancelled = await self.bot.services.generation.cancel(
-                interaction.guild.id, job, interaction.user.id, is_admin=_is_admin(interaction)
-            )
-        except CancelRefusedError as err:
-            await send_ephemeral(interaction, f"❌ {err.message}")
-            return
+        cancelled = await self.bot.services.generation.cancel(
+            interaction.guild.id, job, interaction.user.id, is_admin=_is_admin(interaction)
+        )
         whose = "your" if cancelled.member_id == interaction.user.id else f"<@{cancelled.member_id}>'s"
         if cancelled.status is JobStatus.RUNNING:
             text = (f"🚫 Cancelled {whose} job `{cancelled.short_id}`. The service cannot stop a render under "

@@ -16,10 +16,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import VivixBot
-from bot.ledger import UNCHANGED, CapValue, CreditLedger, CycleKind, InvalidInputError, ScopedCaps, Unchanged
-from bot.ui.cap_input import CapInputError, cap_suggestions, parse_cap
+from bot.ledger import UNCHANGED, CapValue, CreditLedger, CycleKind, ScopedCaps, Unchanged
+from bot.ui.cap_input import cap_suggestions, parse_cap
 from bot.ui.charts import ChartSection, bar_chart_png
-from bot.ui.errors import describe_invalid_input, send_ephemeral
+from bot.ui.errors import send_ephemeral
 from bot.ui.guild_quota import caps_saved_message, cycle_description, quota_embed, usage_embed
 from bot.ui.history import HistoryPageButton, history_page
 from bot.ui.names import member_names
@@ -161,19 +161,11 @@ class Quota(commands.GroupCog, group_name="quota", group_description="This serve
         save: Callable[[CapValue | Unchanged, CapValue | Unchanged], Awaitable[ScopedCaps]],
     ) -> None:
         """Parse the two cap options, save them, and answer; every refusal is a private message."""
-        try:
-            day, cycle = parse_cap("per_day", per_day), parse_cap("per_cycle", per_cycle)
-        except CapInputError as err:
-            await send_ephemeral(interaction, err.message)
-            return
+        day, cycle = parse_cap("per_day", per_day), parse_cap("per_cycle", per_cycle)
         if day is UNCHANGED and cycle is UNCHANGED:
             await send_ephemeral(interaction, f"❌ Give `per_day`, `per_cycle` or both: {CAP_HELP}.")
             return
-        try:
-            caps = await save(day, cycle)
-        except InvalidInputError as err:
-            await send_ephemeral(interaction, describe_invalid_input(err))
-            return
+        caps = await save(day, cycle)
         await send_ephemeral(interaction, caps_saved_message(caps))
 
     @app_commands.command(name="max-in-flight", description="Jobs a member may have queued or running")
@@ -200,22 +192,14 @@ class Quota(commands.GroupCog, group_name="quota", group_description="This serve
         if member is not None and not isinstance(member, discord.Member):
             await send_ephemeral(interaction, _not_a_member(member))
             return
-        try:
-            parsed = parse_cap("value", value)
-        except CapInputError as err:
-            await send_ephemeral(interaction, err.message)
-            return
+        parsed = parse_cap("value", value)
         if parsed is UNCHANGED:
             await send_ephemeral(interaction, f"❌ Give `value`: {CAP_HELP}.")
             return
-        try:
-            caps = await self.ledger.set_max_in_flight(
-                interaction.guild.id, parsed, actor=interaction.user.id,
-                member_id=member.id if member else None, role_id=role.id if role else None,
-            )
-        except InvalidInputError as err:
-            await send_ephemeral(interaction, describe_invalid_input(err))
-            return
+        caps = await self.ledger.set_max_in_flight(
+            interaction.guild.id, parsed, actor=interaction.user.id,
+            member_id=member.id if member else None, role_id=role.id if role else None,
+        )
         await send_ephemeral(interaction, caps_saved_message(caps))
 
     @app_commands.command(name="cycle", description="How often the allowance renews")
@@ -229,11 +213,7 @@ class Quota(commands.GroupCog, group_name="quota", group_description="This serve
     @manage_server
     async def cycle(self, interaction: discord.Interaction, kind: app_commands.Choice[str]) -> None:
         assert interaction.guild is not None
-        try:
-            status = await self.ledger.set_cycle(interaction.guild.id, kind.value, actor=interaction.user.id)
-        except InvalidInputError as err:
-            await send_ephemeral(interaction, describe_invalid_input(err))
-            return
+        status = await self.ledger.set_cycle(interaction.guild.id, kind.value, actor=interaction.user.id)
         await send_ephemeral(
             interaction,
             f"✅ The allowance now renews {cycle_description(status.cycle_kind)}. This cycle started "
@@ -257,13 +237,9 @@ class Quota(commands.GroupCog, group_name="quota", group_description="This serve
         if not isinstance(member, discord.Member):
             await send_ephemeral(interaction, _not_a_member(member))
             return
-        try:
-            bonus = await self.ledger.grant_bonus(
-                interaction.guild.id, member.id, amount, reason, actor=interaction.user.id
-            )
-        except InvalidInputError as err:
-            await send_ephemeral(interaction, describe_invalid_input(err))
-            return
+        bonus = await self.ledger.grant_bonus(
+            interaction.guild.id, member.id, amount, reason, actor=interaction.user.id
+        )
         await send_ephemeral(
             interaction,
             f"✅ Gave {member.mention} **{amount:,}** bonus credits. Their bonus is now **{bonus:,}**.",

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
+from bot.errors import clip
+from bot.tasks import TaskSupervisor
 from bot.vivix.errors import VivixAPIError
 from bot.vivix.models import CATEGORIES, ModelInfo, ModelsResponse, RateLimit
 
@@ -52,8 +54,10 @@ class Catalog:
         clock: Clock,
         refresh_interval: timedelta = timedelta(minutes=10),
         min_refresh_gap: timedelta = timedelta(seconds=30),
+        tasks: TaskSupervisor | None = None,
     ) -> None:
         self._source = source
+        self._tasks = tasks or TaskSupervisor()
         self._clock = clock
         self.refresh_interval = refresh_interval
         self.min_refresh_gap = min_refresh_gap
@@ -105,7 +109,7 @@ class Catalog:
             return self._task
         if not self.is_stale:
             return None
-        self._task = asyncio.get_running_loop().create_task(self.ensure_fresh(), name="catalog-refresh")
+        self._task = self._tasks.spawn(self.ensure_fresh(), "catalog refresh")
         return self._task
 
     async def aclose(self) -> None:
@@ -175,7 +179,7 @@ class Catalog:
             return model
         close = tuple(c.value for c in self.search(slug, limit=5))
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ParamValidationError("model", f"unknown model `{slug.strip()}`{hint}", close)
+        raise ParamValidationError("model", f"unknown model `{clip(slug)}`{hint}", close)
 
     def models(self, category: str | None = None) -> list[ModelInfo]:
         """The key's models in the API's order, optionally of one category."""

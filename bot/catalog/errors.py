@@ -1,9 +1,15 @@
-"""User-facing errors of the catalog: each names what was wrong and what is allowed."""
+"""Member-facing errors of the catalog: each names what was wrong and what is allowed."""
 
 from __future__ import annotations
 
+from ..errors import BotError
 
-class ParamValidationError(ValueError):
+
+class CatalogError(BotError):
+    """The request does not fit the API's live model list."""
+
+
+class ParamValidationError(CatalogError):
     """A request the bot refuses before any credit is spent.
 
     ``field`` is the option at fault (``prompt``, ``duration``, ``options``, ``model``...),
@@ -14,7 +20,6 @@ class ParamValidationError(ValueError):
 
     def __init__(self, field: str, message: str, allowed: tuple[str, ...] = ()) -> None:
         self.field = field
-        self.message = message
         self.allowed = tuple(allowed)
         super().__init__(message)
 
@@ -24,9 +29,12 @@ class ParamValidationError(ValueError):
         )
 
 
-class CatalogUnavailableError(RuntimeError):
+class CatalogUnavailableError(CatalogError):
     """No model list has been loaded yet (the API has not answered /models)."""
 
-    def __init__(self, message: str = "the model list is not loaded yet; try again in a moment") -> None:
-        self.message = message
+    def __init__(
+        self,
+        message: str = "⚠️ The model list is not loaded yet: the generation API is not answering. "
+        "Try again in a minute; nothing was charged.",
+    ) -> None:
         super().__init__(message)

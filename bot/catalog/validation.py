@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Mapping
 
+from bot.errors import clip
 from bot.vivix.models import ModelInfo, ParamSpec
 
 from .errors import ParamValidationError
@@ -56,10 +58,10 @@ def validate_request(
         name = found[0] if found else normalize_name(raw_name)
         spec = found[1] if found else None
         if name in seen:
-            raise ParamValidationError(name, f"`{name}` is given twice")
+            raise ParamValidationError(name, f"`{clip(name)}` is given twice")
         seen.add(name)
         if normalize_name(name) in _OWN_FIELDS:
-            raise ParamValidationError(name, f"`{name}` goes in its own field, not among the options")
+            raise ParamValidationError(name, f"`{clip(name)}` goes in its own field, not among the options")
         if name == "seed":
             cleaned[name] = _check_integer(name, value, _seed_low(spec), spec.max if spec else None)
         elif name == "negative_prompt":
@@ -113,7 +115,7 @@ def estimate_hold(model: ModelInfo, params: Mapping[str, object]) -> int:
 
 def _check_prompt(model: ModelInfo, prompt: str) -> str:
     text = prompt.strip() if isinstance(prompt, str) else ""
-    if not text:
+    if not is_visible(text):
         raise ParamValidationError("prompt", "`prompt` is required: describe what to make")
     found = find_param(model, "prompt")
     limit = _limit(found[1] if found else None, PROMPT_MAX_LENGTH)
@@ -124,6 +126,20 @@ def _check_prompt(model: ModelInfo, prompt: str) -> str:
             (f"≤ {limit} characters",),
         )
     return text
+
+
+# Letters that draw nothing although Unicode does not file them as spaces or format characters.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def is_visible(text: str) -> bool:
+    """True when ``text`` has at least one character that shows: a prompt made only of spaces,
+    zero-width and format characters, combining marks or blank letters is empty."""
+    return any(
+        not ch.isspace() and ch not in _BLANK_LETTERS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+        for ch in text
+    )
 
 
 def _limit(spec: ParamSpec | None, fallback: int) -> int:
@@ -263,6 +279,6 @@ def _unknown_option(model: ModelInfo, raw_name: str) -> ParamValidationError:
     takes = ", ".join(names) if names else "prompt only"
     return ParamValidationError(
         normalize_name(raw_name) or raw_name,
-        f"unknown option `{raw_name}` for {model.slug}; it takes: {takes}",
+        f"unknown option `{clip(raw_name)}` for {model.slug}; it takes: {clip(takes, 1000)}",
         names,
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from bot.errors import BotError
+
 if TYPE_CHECKING:
     from bot.store.credit_holds import CreditHold
 
 LimitName = Literal["guild_allowance", "member_day", "member_cycle", "in_flight"]
 
 
-class CreditError(Exception):
+class CreditError(BotError):
     """Base of every error raised by ``bot.ledger``."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import InputError, clip
 from ..ledger import INHERIT, UNCHANGED, CapValue, Unchanged
 
 UNLIMITED_WORDS = frozenset({"unlimited", "none", "no limit", "nolimit", "no-limit", "off", "∞", "infinite"})
@@ -10,19 +11,14 @@ MAX_LIMIT = 10**12
 HELP = "a whole number (0 or more), `unlimited`, or `inherit` to clear it"
 
 
-class CapInputError(ValueError):
+class CapInputError(InputError):
     """A limit option could not be read; ``message`` is one sentence for the admin."""
 
     def __init__(self, option: str, text: str, reason: str) -> None:
         self.option = option
         self.text = text
         self.reason = reason
-        super().__init__(f"{option}={text!r}: {reason}")
-
-    @property
-    def message(self) -> str:
-        shown = self.text if len(self.text) <= 40 else self.text[:39] + "…"
-        return f"❌ `{self.option}`: `{shown}` {self.reason}. Give {HELP}. Nothing was changed."
+        super().__init__(f"❌ `{option}`: `{clip(text, 40)}` {reason}. Give {HELP}. Nothing was changed.")
 
 
 def parse_cap(option: str, text: str | None) -> CapValue | Unchanged:

@@ -12,6 +12,7 @@ import discord
 
 from ..dispatch import Delivery, Progress
 from ..jobs import Job, JobStatus
+from ..tasks import TaskSupervisor
 from .embeds import job_footer, result_content, result_embeds, status_embed
 
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ MIN_EDIT_GAP = 5.0  # seconds between two progress edits of one message
 class DiscordNotifier:
     """The dispatcher's ``Notifier``: results via ``channel.send``, never the interaction token."""
 
-    def __init__(self, bot: VivixBot) -> None:
+    def __init__(self, bot: VivixBot, tasks: TaskSupervisor) -> None:
         self.bot = bot
+        self.tasks = tasks
         self._last_edit: dict[str, float] = {}
         self._latest: dict[str, tuple[Job, Progress | None]] = {}
         self._trailing: dict[str, asyncio.Task[None]] = {}
@@ -62,7 +64,7 @@ class DiscordNotifier:
         if wait <= 0:
             await self._edit(job, progress)
         elif job.id not in self._trailing:
-            self._trailing[job.id] = asyncio.ensure_future(self._edit_later(job.id, wait))
+            self._trailing[job.id] = self.tasks.spawn(self._edit_later(job.id, wait), f"edit {job.short_id} later")
 
     async def _edit_later(self, job_id: str, wait: float) -> None:
         await asyncio.sleep(wait)
@@ -84,10 +86,13 @@ class DiscordNotifier:
         except discord.HTTPException as err:
             log.debug("Could not edit the status of job %s: %s", job.short_id, err)
 
-    def close(self) -> None:
-        for task in self._trailing.values():
-            task.cancel()
+    async def close(self) -> None:
+        """Drop pending progress edits; final states were sent at once."""
+        pending = list(self._trailing.values())
         self._trailing.clear()
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def deliver(self, job: Job) -> Delivery:
         """Post in the job's channel, else DM the member. Raises on a transient failure (the

@@ -9,6 +9,7 @@ import discord
 from ..dispatch import Progress
 from ..jobs import Job, JobOutcome, JobStatus
 from ..vivix.models import ModelsResponse
+from .failures import failure_sentence
 
 BRAND = discord.Colour.from_rgb(124, 92, 255)
 MAX_PROMPT_SHOWN = 900
@@ -116,8 +117,7 @@ def result_content(job: Job) -> str:
     if job.outcome is JobOutcome.CANCELLED:
         who = "" if job.cancelled_by in (None, job.member_id) else " by a server admin"
         return f"{mention} your job was cancelled{who}; {job.held} credits were returned."
-    reason = job.error_message or job.error_code or "the generation failed"
-    return f"{mention} your generation failed: {reason} Your {job.held} held credits were returned."
+    return f"{mention} your generation failed: {failure_sentence(job)} Your {job.held} held credits were returned."
 
 
 def result_embeds(job: Job, model_name: str | None = None) -> list[discord.Embed]:

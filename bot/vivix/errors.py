@@ -143,3 +143,11 @@ def error_for(status: int, code: str | None) -> type[VivixAPIError]:
     if fallback:
         return ERRORS_BY_CODE[fallback]
     return VivixAPIError
+
+
+def api_error_detail(err: VivixAPIError) -> str:
+    """What the service said, for the job record, the log and the operator (never posted as is):
+    ``field: reason`` for a 422, else its message, else its code."""
+    if err.field:
+        return f"{err.field}: {err.reason or err.message or 'invalid'}"
+    return err.message or err.code

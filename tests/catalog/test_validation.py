@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog import ParamValidationError, estimate_hold, validate_request
+from bot.errors import BotError
 from bot.vivix.models import ModelInfo
 from tests.catalog.data import CHEAP_IMAGE, model
 
@@ -249,9 +250,9 @@ def test_enum_without_values_is_tolerated() -> None:
     assert validate_request(m, "x", {"mood": "calm"})["mood"] == "calm"
 
 
-def test_error_is_a_value_error_with_fields(video: ModelInfo) -> None:
+def test_error_is_a_bot_error_with_fields(video: ModelInfo) -> None:
     err = fails(video, params={"duration": 99})
-    assert isinstance(err, ValueError)
+    assert isinstance(err, BotError)
     assert str(err) == err.message
     assert "duration" in repr(err)
 

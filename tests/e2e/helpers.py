@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 import simcord
 
 from bot.client import VivixBot
+from bot.jobs import Job
 
 
 def bot_of(env: simcord.Env) -> VivixBot:
@@ -61,3 +64,30 @@ async def run_for(env: simcord.Env, seconds: float, step: float = 5.0) -> None:
     while seconds > 0:
         await env.advance_time(min(step, seconds))
         seconds -= step
+
+
+def assert_refused(env: simcord.Env, kind: type[BaseException]) -> BaseException:
+    """The latest interaction was refused with ``kind`` through the one error handler (SimCord
+    records every error that reaches it; reading them acknowledges them)."""
+    errors = env.errors
+    assert errors, f"expected a {kind.__name__} refusal, but no error reached the handler"
+    last = errors[-1]
+    original = getattr(last, "original", last)
+    assert isinstance(original, kind), f"expected {kind.__name__}, got {original!r}"
+    return original
+
+
+class FreezeAt:
+    """A checkpoint hook that stops the job's task forever at ``point``, as a crash there would,
+    and remembers that it did (a renamed or skipped checkpoint must fail the test)."""
+
+    def __init__(self, env: simcord.Env, point: str) -> None:
+        self.env = env
+        self.point = point
+        self.frozen: list[str] = []
+
+    async def __call__(self, name: str, job: Job) -> None:
+        if name == self.point:
+            self.frozen.append(job.id)
+            never = asyncio.get_running_loop().create_future()
+            await self.env.external_wait(never, reason=f"simulated crash at {self.point}")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import simcord
 
+from bot.catalog import ParamValidationError
 from bot.sandbox.server import SandboxServer
+from bot.store.errors import StoreError
 
 from .conftest import World
-from .helpers import assert_nothing_spent, png_bytes
+from .helpers import assert_nothing_spent, assert_refused, bot_of, png_bytes
 
 
 async def test_model_autocomplete_is_filtered_to_the_command_category(world: World) -> None:
@@ -70,6 +73,7 @@ async def test_bad_input_is_refused_ephemerally_and_costs_nothing(
     result = await world.alice.slash(world.channel, command, **options)
 
     assert result.ephemeral
+    simcord.assert_error(world.env, ParamValidationError)
     text = result.response.content
     assert names in text
     assert allowed in text
@@ -82,8 +86,54 @@ async def test_a_reference_that_is_not_an_image_is_refused(world: World, sandbox
                                      reference_1=("notes.txt", b"not an image"))
 
     assert result.ephemeral
+    simcord.assert_error(world.env, ParamValidationError, contains="reference_1")
     assert "`reference_1` must be an image" in result.response.content
     await assert_nothing_spent(world.env, world.guild.id, sandbox.state.stats())
+
+
+async def test_a_prompt_of_invisible_characters_is_empty(world: World, sandbox: SandboxServer) -> None:
+    invisible = "\u200b\u200c\u200d\u2060\ufeff \u3164\u2800"
+
+    result = await world.alice.slash(world.channel, "imagine", prompt=invisible, model="flux-2-flash")
+
+    assert result.ephemeral
+    assert_refused(world.env, ParamValidationError)
+    assert "`prompt` is required" in result.response.content
+    await assert_nothing_spent(world.env, world.guild.id, sandbox.state.stats())
+
+
+async def test_a_huge_model_name_is_refused_within_discords_limits(world: World, sandbox: SandboxServer) -> None:
+    slug = "x" * 3000
+
+    result = await world.alice.slash(world.channel, "imagine", prompt="a harbour", model=slug)
+
+    assert result.ephemeral
+    assert_refused(world.env, ParamValidationError)
+    text = result.response.content
+    assert "unknown model" in text and "Nothing was charged" in text
+    assert len(text) < 300
+    await assert_nothing_spent(world.env, world.guild.id, sandbox.state.stats())
+
+
+async def test_an_unknown_option_name_is_not_echoed_in_full(world: World, sandbox: SandboxServer) -> None:
+    result = await world.alice.slash(world.channel, "imagine", prompt="a harbour", model="flux-2-flash",
+                                     options="y" * 1900 + "=1")
+
+    assert_refused(world.env, ParamValidationError)
+    assert "unknown option" in result.response.content
+    assert len(result.response.content) < 2000
+    await assert_nothing_spent(world.env, world.guild.id, sandbox.state.stats())
+
+
+async def test_a_storage_failure_has_its_own_sentence(world: World, sandbox: SandboxServer) -> None:
+    await bot_of(world.env).services.db.close()  # as if the disk went away
+
+    result = await world.alice.slash(world.channel, "imagine", prompt="a harbour", model="flux-2-flash")
+
+    assert result.ephemeral
+    assert_refused(world.env, StoreError)
+    assert "storage is unavailable right now; nothing was charged" in result.response.content
+    assert sandbox.state.stats().requests_by_route["generate"] == 0
 
 
 async def test_reference_images_are_sent_to_the_api(world: World, sandbox: SandboxServer) -> None:

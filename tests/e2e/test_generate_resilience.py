@@ -9,8 +9,7 @@ from bot.sandbox.faults import Fault
 from bot.sandbox.server import SandboxServer
 
 from .conftest import World, restart
-from .helpers import bot_of, only_job_id, results_for, run_for
-from .test_generate_restarts import freeze_at
+from .helpers import FreezeAt, bot_of, only_job_id, results_for, run_for
 
 
 async def _delivered_once(world: World, sandbox: SandboxServer, job_id: str, *, via: str = "channel") -> Job:
@@ -40,7 +39,7 @@ async def test_a_cancel_while_the_submit_is_under_way_is_refused(world: World, s
     job_id = await only_job_id(world.env)
     await run_for(world.env, 60)
 
-    assert refusals == ["That job is being sent to the service right now; it can no longer be cancelled."]
+    assert refusals == ["❌ That job is being sent to the service right now; it can no longer be cancelled."]
     await _delivered_once(world, sandbox, job_id)
     assert len(results_for(world.channel, job_id)) == 1
 
@@ -95,10 +94,12 @@ async def test_a_dm_posted_just_before_a_crash_is_not_sent_again(
     muted = guild.create_text_channel(
         "read-only", overwrites={guild.me: discord.PermissionOverwrite(send_messages=False)}
     )
-    bot_of(world.env).services.dispatcher.checkpoint = freeze_at(world.env, "after_post")
+    crash = FreezeAt(world.env, "after_post")
+    bot_of(world.env).services.dispatcher.checkpoint = crash
     await world.alice.slash(muted, "imagine", prompt="quiet", model="flux-2-flash")
     job_id = await only_job_id(world.env)
     await run_for(world.env, 60)
+    assert crash.frozen == [job_id]
 
     await restart(world.env, settings)
     await run_for(world.env, 60)

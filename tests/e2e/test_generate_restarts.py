@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-import simcord
 
 from bot.config import Settings
-from bot.jobs import Job
 from bot.sandbox.server import SandboxServer
 
 from .conftest import World, restart
-from .helpers import bot_of, only_job_id, results_for, run_for
-
-
-def freeze_at(env: simcord.Env, point: str):  # type: ignore[no-untyped-def]
-    """A checkpoint hook that stops the job's task forever at ``point``, as a crash there would."""
-
-    async def hook(name: str, job: Job) -> None:
-        if name == point:
-            never = asyncio.get_running_loop().create_future()
-            await env.external_wait(never, reason=f"simulated crash at {point}")
-
-    return hook
+from .helpers import FreezeAt, bot_of, only_job_id, results_for, run_for
 
 
 async def _assert_once(world: World, sandbox: SandboxServer, job_id: str) -> None:
@@ -44,10 +29,12 @@ async def _assert_once(world: World, sandbox: SandboxServer, job_id: str) -> Non
 async def test_a_crash_at_each_point_still_delivers_once(
     world: World, sandbox: SandboxServer, settings: Settings, point: str
 ) -> None:
-    bot_of(world.env).services.dispatcher.checkpoint = freeze_at(world.env, point)
+    crash = FreezeAt(world.env, point)
+    bot_of(world.env).services.dispatcher.checkpoint = crash
     await world.alice.slash(world.channel, "imagine", prompt="a red kite", model="flux-2-flash")
     job_id = await only_job_id(world.env)
     await run_for(world.env, 60)  # the job reaches the crash point and stops there
+    assert crash.frozen == [job_id], f"the {point} checkpoint never fired"
 
     await restart(world.env, settings)
     await run_for(world.env, 60)

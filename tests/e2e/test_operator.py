@@ -7,12 +7,13 @@ import pytest
 import simcord
 
 from bot.config import Settings
+from bot.ledger import InvalidInputError
 from bot.sandbox.faults import Fault
 from bot.sandbox.server import SandboxServer
 from bot.ui.errors import NotOperatorError
 
 from .conftest import World, restart
-from .helpers import bot_of
+from .helpers import assert_refused, bot_of
 
 OPERATOR_COMMANDS = {"operator allowance", "operator wallet", "operator servers"}
 OPS_GUILD_ID = 1_300_000_000_000_000_001
@@ -98,6 +99,7 @@ async def test_allowance_refusals(world: World, settings: Settings) -> None:
 
     assert reply_of(not_an_id) == "❌ `Makers` is not a server id. Nothing was changed."
     assert reply_of(negative) == "❌ `amount` must be a whole number, 0 or more (got `-1`). Nothing was changed."
+    assert_refused(world.env, InvalidInputError)
     assert (await bot_of(world.env).services.ledger.guild_status(world.guild.id)).allowance == 5000
 
 

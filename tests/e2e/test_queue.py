@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
+from bot.generation import CancelRefusedError
 from bot.sandbox.faults import Fault
 from bot.sandbox.server import SandboxServer
 
 from .conftest import World, restart
-from .helpers import bot_of, results_for, run_for
+from .helpers import assert_refused, bot_of, results_for, run_for
 
 
 @pytest.fixture
@@ -106,8 +107,10 @@ async def test_only_the_owner_or_an_admin_may_cancel(one_slot: World) -> None:
 
     by_alice = await world.alice.slash(world.channel, "queue cancel", job=bobs_id)
     assert "someone else's job" in by_alice.response.content
+    assert_refused(world.env, CancelRefusedError)
     on_running = await world.alice.slash(world.channel, "queue cancel", job=running_id)
     assert "already rendering; only a server admin can cancel it" in on_running.response.content
+    assert_refused(world.env, CancelRefusedError)
     assert [c["value"] for c in await world.alice.autocomplete(world.channel, "queue cancel", "job", "")] == []
 
     by_admin = await world.admin.slash(world.channel, "queue cancel", job=bobs_id[:8])
@@ -133,6 +136,7 @@ async def test_an_admin_cancels_a_rendering_job(
     assert status_message.response.embeds[0].title.startswith("🚫 Cancelled · finishing at the service")
     again = await world.admin.slash(world.channel, "queue cancel", job=job_id)
     assert "already cancelled" in again.response.content
+    assert_refused(world.env, CancelRefusedError)
     if restart_meanwhile:
         await restart(world.env, settings)
     await run_for(world.env, 300)  # the service renders it to the end all the same

@@ -7,9 +7,11 @@ import simcord
 from discord import app_commands
 
 from bot.config import Settings
+from bot.ledger import InvalidInputError
+from bot.ui.cap_input import CapInputError
 
 from .conftest import World, restart
-from .helpers import bot_of
+from .helpers import assert_refused, bot_of
 
 QUOTA_COMMANDS = {
     "quota show", "quota history", "quota usage", "quota member-cap", "quota role-cap",
@@ -125,9 +127,12 @@ async def test_cap_refusals_are_clear_and_change_nothing(world: World) -> None:
     for options, expected in cases:
         result = await world.admin.slash(world.channel, "quota member-cap", **options)
         assert reply_of(result).startswith(expected), reply_of(result)
+        if expected.startswith("❌ `"):  # an option that could not be read
+            assert_refused(world.env, CapInputError)
     role = world.guild.create_role("Helpers")
     refused = await world.admin.slash(world.channel, "quota role-cap", role=role, per_day="1.5")
     assert reply_of(refused).startswith("❌ `per_day`: `1.5` is not a number.")
+    assert_refused(world.env, CapInputError)
 
     fields = fields_of(await world.admin.slash(world.channel, "quota show"))
     assert fields["Member caps"] == "None set"
@@ -157,6 +162,7 @@ async def test_max_in_flight_for_default_member_and_role(world: World) -> None:
     assert reply_of(both).startswith("❌ Give a member or a role, not both")
     bad = await world.admin.slash(world.channel, "quota max-in-flight", value="-1")
     assert reply_of(bad).startswith("❌ `value`: `-1` is negative.")
+    assert_refused(world.env, CapInputError)
 
     assert "**0** of 2" == {
         f.name: f.value for f in embed_of(await world.alice.slash(world.channel, "credits")).fields
@@ -204,6 +210,8 @@ async def test_grant_refusals(world: World) -> None:
     for options, expected in cases:
         result = await world.admin.slash(world.channel, "quota grant", reason="why not", **options)
         assert reply_of(result).startswith(expected), reply_of(result)
+        if expected.startswith("❌ `"):  # the ledger refused the amount
+            assert_refused(world.env, InvalidInputError)
     ledger = bot_of(world.env).services.ledger
     assert [row for row in await ledger.history(world.guild.id) if row.kind == "bonus"] == []
 

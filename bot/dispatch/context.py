@@ -1,0 +1,48 @@
+"""What every part of the dispatcher shares: storage, the API, the clock, the notifier, the tasks."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from ..catalog import Catalog
+from ..clock import Clock
+from ..jobs import Job
+from ..ledger import CreditLedger
+from ..polling import PollPlan
+from ..ratelimit import RateBudget
+from ..store.database import Database
+from ..store.jobs import JobRepository
+from ..tasks import TaskSupervisor
+from ..vivix.client import VivixClient
+from .types import Checkpoint, Notifier, Pauses
+
+
+@dataclass
+class DispatchContext:
+    db: Database
+    jobs: JobRepository
+    ledger: CreditLedger
+    api: VivixClient
+    catalog: Catalog
+    clock: Clock
+    notifier: Notifier
+    tasks: TaskSupervisor
+    plan: PollPlan
+    budget: RateBudget
+    pauses: Pauses = field(default_factory=Pauses)
+    checkpoint: Checkpoint | None = None
+    closed: bool = False
+
+    def now(self) -> float:
+        """Seconds on the event loop's clock: for waits, never stored."""
+        return asyncio.get_running_loop().time()
+
+    async def mark(self, point: str, job: Job) -> None:
+        """A named crash point: the test hook may stop the job here, as a crash would."""
+        if self.checkpoint is not None:
+            await self.checkpoint(point, job)
+
+    async def load(self, job_id: str) -> Job | None:
+        async with self.db.read() as conn:
+            return await self.jobs.get(conn, job_id)

@@ -1,0 +1,209 @@
+"""The queue pump: submits whatever the key's limits allow, and the dispatcher's public face."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ..catalog import Catalog
+from ..clock import Clock
+from ..jobs import Job, JobStatus
+from ..ledger import CreditLedger
+from ..polling import PollPlan
+from ..ratelimit import RateBudget
+from ..store.database import Database
+from ..store.jobs import JobRepository
+from ..tasks import TaskSupervisor
+from ..vivix.client import VivixClient
+from .announce import PositionAnnouncer
+from .context import DispatchContext
+from .delivery import Messenger
+from .finish import Finisher
+from .follow import Follower
+from .order import round_robin
+from .submit import Submitter
+from .types import Checkpoint, Notifier, Pauses
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMITS = (240, 5)  # calls per minute, jobs at once: the Pro tier, until /models says otherwise
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        jobs: JobRepository,
+        ledger: CreditLedger,
+        api: VivixClient,
+        catalog: Catalog,
+        clock: Clock,
+        notifier: Notifier,
+        tasks: TaskSupervisor,
+        poll_plan: PollPlan | None = None,
+        budget: RateBudget | None = None,
+        checkpoint: Checkpoint | None = None,
+        pauses: Pauses | None = None,
+    ) -> None:
+        self.ctx = DispatchContext(
+            db=db, jobs=jobs, ledger=ledger, api=api, catalog=catalog, clock=clock, notifier=notifier,
+            tasks=tasks, plan=poll_plan or PollPlan(), budget=budget or RateBudget(_limits(catalog)[0]),
+            pauses=pauses or Pauses(), checkpoint=checkpoint,
+        )
+        self.messenger = Messenger(self.ctx)
+        self.finisher = Finisher(self.ctx, self.messenger)
+        self.follower = Follower(self.ctx, self.finisher, self.messenger, on_slot_free=self.kick)
+        self.submitter = Submitter(self.ctx, self.finisher, self.follower, self.messenger)
+        self.announcer = PositionAnnouncer(self.ctx, self.messenger, self._queued_in_order)
+        self._pump_task: asyncio.Task[None] | None = None
+        self._pump_again = False
+        self._wake_at: float | None = None
+        self._hold_off_until = 0.0
+        self._last_guild: int | None = None
+
+    @property
+    def checkpoint(self) -> Checkpoint | None:
+        return self.ctx.checkpoint
+
+    @checkpoint.setter
+    def checkpoint(self, hook: Checkpoint | None) -> None:
+        self.ctx.checkpoint = hook
+
+    @property
+    def plan(self) -> PollPlan:
+        return self.ctx.plan
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.follower.running)
+
+    # -- lifetime ----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Resume every unfinished job left by a previous run."""
+        ctx = self.ctx
+        async with ctx.db.transaction() as tx:
+            await ctx.jobs.requeue_all_submitting(tx)  # resubmitted with their stored keys
+        async with ctx.db.read() as conn:
+            running = await ctx.jobs.list_by_status(conn, JobStatus.RUNNING)
+            finished = await ctx.jobs.list_by_status(conn, JobStatus.FINISHED)
+            learned = await ctx.jobs.recent_durations(conn)
+        for model, seconds in learned:  # what past jobs taught the poll plan survives restarts
+            ctx.plan.observe(model, seconds)
+        for job in running:
+            self.follower.follow(job, resumed=True)
+        for job in finished:
+            self.messenger.deliver_soon(job)
+        if running or finished:
+            log.info("Resumed %d running and %d undelivered jobs", len(running), len(finished))
+        self.kick()
+
+    async def close(self) -> None:
+        """Stop starting work; the task supervisor cancels what runs (a running job resumes at start)."""
+        self.ctx.closed = True
+        tasks = [*self.follower.running.values()]
+        if self._pump_task is not None:
+            tasks.append(self._pump_task)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- the queue ---------------------------------------------------------
+
+    def kick(self) -> None:
+        """Submit whatever the limits allow now; safe to call any time."""
+        if self.ctx.closed:
+            return
+        if self._pump_task is not None and not self._pump_task.done():
+            self._pump_again = True
+            return
+        self._pump_task = self.ctx.tasks.spawn(self._pump(), "queue pump")
+
+    def _kick_later(self, delay: float) -> None:
+        wake_at = self.ctx.now() + delay
+        if self._wake_at is not None and self._wake_at <= wake_at:
+            return
+        self._wake_at = wake_at
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            if self._wake_at == wake_at:
+                self._wake_at = None
+            self.kick()
+
+        self.ctx.tasks.spawn(later(), "kick later")
+
+    async def _pump(self) -> None:
+        while True:
+            self._pump_again = False
+            try:
+                await self._pump_once()
+            except Exception:  # never leave the queue without a pump
+                log.exception("The queue pump failed; trying again in %.0fs", self.ctx.pauses.pump_retry)
+                self._kick_later(self.ctx.pauses.pump_retry)
+                return
+            if not self._pump_again:
+                return
+
+    async def _pump_once(self) -> None:
+        ctx = self.ctx
+        calls_per_minute, concurrent = _limits(ctx.catalog)
+        ctx.budget.resize(calls_per_minute)
+        while not ctx.closed and len(self.follower.running) < concurrent:
+            if ctx.now() < self._hold_off_until:
+                self._kick_later(self._hold_off_until - ctx.now())
+                return
+            job = await self._next_queued()
+            if job is None:
+                return
+            # Counted before the claim, so no submit goes out uncounted; a job cancelled in
+            # between leaves one unused call in the window, which errs on the safe side.
+            if not ctx.budget.try_acquire("submit"):
+                self._kick_later(ctx.budget.wait_time("submit"))
+                return
+            pause = await self.submitter.submit(job)
+            if pause is not None:
+                self._hold_off_until = ctx.now() + pause
+                self._kick_later(pause)
+                return
+            self.announcer.soon()
+
+    async def _queued_in_order(self) -> list[tuple[str, int]]:
+        async with self.ctx.db.read() as conn:
+            queued = await self.ctx.jobs.queue_order(conn)
+        return round_robin(queued, after_guild=self._last_guild, skip=self.follower.running)
+
+    async def queue_positions(self, guild_id: int | None = None) -> dict[str, int]:
+        """Job id -> place in line (1 = next), across all servers; only ``guild_id``'s jobs when given."""
+        order = await self._queued_in_order()
+        return {job_id: n for n, (job_id, guild) in enumerate(order, 1) if guild_id in (None, guild)}
+
+    async def _next_queued(self) -> Job | None:
+        order = await self._queued_in_order()
+        if not order:
+            return None
+        job = await self.ctx.load(order[0][0])
+        if job is not None:
+            self._last_guild = job.guild_id
+        return job
+
+    # -- cancelling ----------------------------------------------------------
+
+    async def cancel(self, job_id: str, by: int) -> Job | None:
+        """Cancel a waiting job: full refund. Returns the job, or None when it was not waiting."""
+        cancelled = await self.finisher.cancel_queued(job_id, by)
+        if cancelled is not None:
+            self.announcer.soon()
+        return cancelled
+
+    async def cancel_rendering(self, job_id: str, by: int) -> Job | None:
+        """Cancel a job the API is rendering; it ends as cancelled when the API says it is over."""
+        return await self.finisher.cancel_rendering(job_id, by)
+
+
+def _limits(catalog: Catalog) -> tuple[int, int]:
+    rate = catalog.rate_limit
+    if rate is None:
+        return DEFAULT_LIMITS
+    return rate.calls_per_minute, rate.concurrent_jobs

@@ -1,0 +1,94 @@
+"""Submitting one claimed job to the API, and what each answer means for the job and the queue."""
+
+from __future__ import annotations
+
+import logging
+
+from ..jobs import Job, JobOutcome
+from ..vivix.errors import (
+    BadResponseError,
+    ConcurrencyLimitError,
+    ModelNotAllowedError,
+    RateLimitError,
+    ServerError,
+    VivixAPIError,
+    VivixTransportError,
+    api_error_detail,
+)
+from .context import DispatchContext
+from .delivery import Messenger
+from .finish import Finisher
+from .follow import Follower
+
+log = logging.getLogger(__name__)
+
+
+class Submitter:
+    def __init__(self, ctx: DispatchContext, finisher: Finisher, follower: Follower, messenger: Messenger) -> None:
+        self.ctx = ctx
+        self.finisher = finisher
+        self.follower = follower
+        self.messenger = messenger
+
+    async def submit(self, job: Job) -> float | None:
+        """Submit one job the caller has already counted against the call budget.
+
+        Returns None when the queue may go on with the next job, or the seconds the whole
+        queue should wait (a limit was hit, or the service is failing).
+        """
+        ctx = self.ctx
+        async with ctx.db.transaction() as tx:
+            if not await ctx.jobs.claim_for_submit(tx, job.id):
+                return None  # cancelled since it was read: on to the next
+        await ctx.mark("before_submit", job)
+        try:
+            created = await ctx.api.generate(
+                job.model, job.prompt, idempotency_key=job.idempotency_key, retries=0, **job.params
+            )
+        except (ConcurrencyLimitError, RateLimitError) as err:
+            pause = err.retry_after if err.retry_after is not None else ctx.pauses.unnamed_backoff
+            if isinstance(err, RateLimitError):
+                ctx.budget.block_for(pause)
+            log.info("Submit of job %s deferred %.1fs: %s", job.short_id, pause, err.code)
+            async with ctx.db.transaction() as tx:
+                await ctx.jobs.requeue(tx, job.id, err.code)
+            return pause
+        except (VivixTransportError, ServerError, BadResponseError) as err:
+            # The service may or may not have made the job: only a resubmit with the same key can tell.
+            return await self._failed_transiently(job, err)
+        except VivixAPIError as err:
+            if isinstance(err, ModelNotAllowedError) or err.field == "model":
+                ctx.tasks.spawn(ctx.catalog.refresh_if_older_than(30), "catalog refresh")
+            await self.finisher.finish(job, JobOutcome.FAILED, error_code=err.code, error_message=api_error_detail(err))
+            return None
+        except Exception as err:
+            log.exception("Submit of job %s failed unexpectedly", job.short_id)
+            return await self._failed_transiently(job, err)
+        finally:
+            ctx.budget.observe_remaining(ctx.api.rate_limit_remaining)
+        await ctx.mark("submit_accepted", job)
+        async with ctx.db.transaction() as tx:
+            moved = await ctx.jobs.mark_submitted(
+                tx, job.id, created.generation_id, created.credits_estimate, ctx.clock()
+            )
+        current = await ctx.load(job.id)
+        if not moved or current is None:
+            log.error("Job %s left 'submitting' while its submit was under way", job.short_id)
+            return None
+        self.follower.follow(current)
+        await self.messenger.notify(current, self.follower.rendering(current, 0.0))
+        return None
+
+    async def _failed_transiently(self, job: Job, err: BaseException) -> float:
+        """Back in line with the same Idempotency-Key; the queue pauses, growing to 5 minutes.
+
+        Never given up on: the first attempt may have reached the service, and only a
+        resubmit with the same key finds that generation instead of paying for another.
+        """
+        ctx = self.ctx
+        code = getattr(err, "code", None) or type(err).__name__
+        async with ctx.db.transaction() as tx:
+            await ctx.jobs.requeue(tx, job.id, code)
+        pause = min(ctx.pauses.max_queue_pause, ctx.pauses.submit_retry * 2 ** min(job.attempts, 10))
+        log.warning("Submit of job %s failed (%s); queue paused %.0fs", job.short_id, code, pause)
+        return pause
