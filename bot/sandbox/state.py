@@ -1,6 +1,6 @@
 """Everything the sandbox knows: accounts, jobs, rate windows, queued faults, counters.
 
-Job status is derived from the injected clock when asked; the wallet hold of a
+A generation's status is derived from the injected clock when asked; the wallet hold of a
 job is settled lazily the first time any call sees it terminal. One lock guards
 all of it: the server runs in its own thread while tests poke the state.
 """
@@ -24,7 +24,7 @@ from bot.sandbox.accounts import Account, builtin_accounts, make_account
 from bot.sandbox.catalog import MODELS_BY_SLUG
 from bot.sandbox.errors import SandboxError
 from bot.sandbox.faults import ROUTES, Fault, QueuedFault
-from bot.sandbox.jobs import Job
+from bot.sandbox.generations import SandboxGeneration
 from bot.sandbox.media import render
 from bot.sandbox.stats import SandboxStats
 from bot.sandbox.validation import ParamError, resolve_params
@@ -77,8 +77,8 @@ class SandboxState:
         self._start = clock()
         self._epoch = epoch or datetime.now(UTC).replace(microsecond=0)
         self._accounts: dict[str, Account] = {}
-        self._jobs: dict[str, Job] = {}
-        self._open: list[Job] = []
+        self._jobs: dict[str, SandboxGeneration] = {}
+        self._open: list[SandboxGeneration] = []
         self._replays: dict[tuple[str, str], _Replay] = {}
         self._faults: list[QueuedFault] = []
         self._stats = SandboxStats()
@@ -132,7 +132,7 @@ class SandboxState:
             self._settle(self.clock())
             return sum(1 for job in self._open if job.key == key)
 
-    def job(self, generation_id: str) -> Job | None:
+    def job(self, generation_id: str) -> SandboxGeneration | None:
         with self._lock:
             return self._jobs.get(generation_id)
 
@@ -280,7 +280,7 @@ class SandboxState:
 
     # -- internals (call with the lock held) -----------------------------------
 
-    def _new_job(self, account: Account, body: Any, now: float) -> Job:
+    def _new_job(self, account: Account, body: Any, now: float) -> SandboxGeneration:
         if not isinstance(body, dict):
             raise SandboxError.invalid("body", "not_json", "The body must be a JSON object.")
         slug = body.get("model")
@@ -313,7 +313,7 @@ class SandboxState:
         fails = rng.random() < self.failure_rate or FAIL_MARKER in params["prompt"].lower()
         fail_point = rng.uniform(0.2, 0.8)
         end = pending + (total - pending) * fail_point if fails else total
-        job = Job(
+        job = SandboxGeneration(
             id=job_id,
             key=account.key,
             model=model,
@@ -335,7 +335,7 @@ class SandboxState:
 
     def _settle(self, now: float) -> None:
         """Refund the holds of jobs that have ended: the difference, or everything on failure."""
-        still_open: list[Job] = []
+        still_open: list[SandboxGeneration] = []
         for job in self._open:
             if now - job.created < job.end_s:
                 still_open.append(job)
@@ -361,5 +361,5 @@ class SandboxState:
             )
         account.calls.append(now)
 
-    def _expired(self, job: Job, now: float) -> bool:
+    def _expired(self, job: SandboxGeneration, now: float) -> bool:
         return self.retention_seconds is not None and now - job.created - job.end_s > self.retention_seconds

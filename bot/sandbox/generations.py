@@ -1,4 +1,7 @@
-"""One generation job. Its status is derived from the clock when asked, never stored."""
+"""One generation as the sandbox runs it (the bot's own record of a job is ``bot.jobs.Job``).
+
+Its status is derived from the clock when asked, never stored.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ def iso(moment: datetime) -> str:
 
 
 @dataclass
-class Job:
+class SandboxGeneration:
     id: str
     key: str
     model: SandboxModel
