@@ -35,6 +35,9 @@ class SandboxGeneration:
     end_s: float
     """Seconds from submit to ``completed`` or ``failed``."""
     fails: bool
+    error: str = "PROVIDER_ERROR"
+    """The ``error`` code a failed generation reports."""
+    error_message: str = FAILURE_MESSAGE
     settled: bool = False
     """Whether the hold has been settled (refund of the difference, or all of it)."""
 
@@ -76,7 +79,7 @@ class SandboxGeneration:
             return body
         completed_at = iso(self.created_at + timedelta(seconds=self.end_s))
         if status == "failed":
-            body.update(error="PROVIDER_ERROR", message=FAILURE_MESSAGE, credits_used=0)
+            body.update(error=self.error, message=self.error_message, credits_used=0)
         else:
             urls = [f"{files_url}/{name}" for name in self.file_names()]
             body.update(
