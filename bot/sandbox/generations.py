@@ -5,6 +5,7 @@ Its status is derived from the clock when asked, never stored.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,6 +51,14 @@ class SandboxGeneration:
         if elapsed >= self.end_s:
             return "failed" if self.fails else "completed"
         return "pending" if elapsed < self.pending_s else "processing"
+
+    def seconds_left(self, now: float) -> float:
+        """Seconds until terminal (0 when it already is). A clock advanced by exactly this
+        much lands on the end, never a float rounding error short of it."""
+        wait = max(0.0, self.created + self.end_s - now)
+        while now + wait - self.created < self.end_s:
+            wait = math.nextafter(wait, math.inf)
+        return wait
 
     def file_names(self) -> list[str]:
         return [f"{self.id}-{n}.{self.model.extension}" for n in range(1, self.outputs + 1)]

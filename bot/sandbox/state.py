@@ -172,8 +172,7 @@ class SandboxState:
     def seconds_to_finish(self, generation_id: str) -> float:
         """Clock seconds until the job is terminal (0 when it already is)."""
         with self._lock:
-            job = self._jobs[generation_id]
-            return max(0.0, job.created + job.end_s - self.clock())
+            return self._jobs[generation_id].seconds_left(self.clock())
 
     def reset_rate_limits(self) -> None:
         with self._lock:
