@@ -7,16 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.sandbox import ManualClock, SandboxServer, SandboxState
+from bot.sandbox import SandboxClock, SandboxServer, SandboxState
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(start=1000.0)
+def clock() -> SandboxClock:
+    return SandboxClock(start=1000.0)
 
 
 @pytest.fixture
-def state(clock: ManualClock) -> SandboxState:
+def state(clock: SandboxClock) -> SandboxState:
     return SandboxState(clock=clock, seed=7)
 
 

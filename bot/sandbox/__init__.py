@@ -2,7 +2,7 @@
 
 Typical test use::
 
-    clock = ManualClock()
+    clock = SandboxClock()
     with SandboxServer(SandboxState(clock=clock, seed=1)) as server:
         ...  # talk to server.base_url with "Bearer vvx_sandbox_pro"; clock.advance(15)
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 from bot.sandbox.accounts import BUILTIN_KEYS, Account
 from bot.sandbox.app import create_app
 from bot.sandbox.catalog import MODELS, SandboxModel
-from bot.sandbox.clock import ManualClock
+from bot.sandbox.clock import SandboxClock
 from bot.sandbox.faults import ROUTES, Fault
+from bot.sandbox.generations import SandboxGeneration
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import FAIL_MARKER, SandboxState
 from bot.sandbox.stats import SandboxStats
@@ -25,7 +26,8 @@ __all__ = [
     "ROUTES",
     "Account",
     "Fault",
-    "ManualClock",
+    "SandboxClock",
+    "SandboxGeneration",
     "SandboxModel",
     "SandboxServer",
     "SandboxState",

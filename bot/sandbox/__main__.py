@@ -9,6 +9,7 @@ import logging
 
 from aiohttp import web
 
+from bot.sandbox.admin import admin_help
 from bot.sandbox.app import API_PREFIX, create_app
 from bot.sandbox.state import SandboxState
 
@@ -16,7 +17,12 @@ log = logging.getLogger(__name__)
 
 
 def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bot.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.sandbox",
+        description=__doc__,
+        epilog=admin_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument("--time-scale", type=float, default=1.0, help="multiplies every job duration")

@@ -28,11 +28,34 @@ class Account:
     allowlist: frozenset[str] | None = None
     """Slugs this key may see and call; ``None`` means every model."""
     api_access: bool = True
+    """Whether the tier has API access at all (Free and Standard do not)."""
+    revoked: bool = False
+    """A revoked key answers 401 KEY_INVALID everywhere; restoring it brings the account back."""
+    tier_locked: bool = False
+    """Set by the operator controls: 403 TIER_LOCKED everywhere, as if downgraded, until unlocked."""
     calls: deque[float] = field(default_factory=deque, repr=False)
     """Clock times of the calls inside the sliding rate-limit window."""
 
     def allows(self, slug: str) -> bool:
         return self.allowlist is None or slug in self.allowlist
+
+    @property
+    def locked(self) -> bool:
+        """Whether calls answer 403 TIER_LOCKED: by tier, or by the lock control."""
+        return not self.api_access or self.tier_locked
+
+    def to_json(self, in_flight: int) -> dict[str, object]:
+        """What the admin route ``GET /_sandbox/keys/{key}`` shows."""
+        return {
+            "key": self.key,
+            "tier": self.tier,
+            "credits": self.credits,
+            "in_flight": in_flight,
+            "revoked": self.revoked,
+            "tier_locked": self.locked,
+            "calls_per_minute": self.calls_per_minute,
+            "concurrent_jobs": self.concurrent_jobs,
+        }
 
 
 def make_account(

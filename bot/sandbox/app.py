@@ -11,8 +11,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.accounts import Account
+from bot.sandbox.admin import add_admin_routes
 from bot.sandbox.errors import SandboxError
-from bot.sandbox.faults import ROUTES, Fault
+from bot.sandbox.faults import Fault
 from bot.sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,7 @@ def create_app(state: SandboxState) -> web.Application:
     app.router.add_post(f"{API_PREFIX}/generate", _generate, name="generate")
     app.router.add_get(f"{API_PREFIX}/generations/{{generation_id}}", _generation, name="generation")
     app.router.add_get("/files/{name}", _file, name="files")
-    app.router.add_get("/_sandbox/stats", _admin_stats, name="admin-stats")
-    app.router.add_post("/_sandbox/faults", _admin_add_fault, name="admin-add-fault")
-    app.router.add_delete("/_sandbox/faults", _admin_clear_faults, name="admin-clear-faults")
+    add_admin_routes(app, state)
     return app
 
 
@@ -45,6 +44,7 @@ def _route_name(request: web.Request) -> str:
 @web.middleware
 async def _sandbox_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     state = request.app[STATE_KEY]
+    request_id = f"req_{secrets.token_hex(8)}"
     route = _route_name(request)
     state.record_request(route)
     fault = state.take_fault(route) if route != "admin" else None
@@ -68,10 +68,15 @@ async def _sandbox_middleware(request: web.Request, handler: Any) -> web.StreamR
     except web.HTTPException as exc:
         code = "NOT_FOUND" if exc.status == 404 else "HTTP_ERROR"
         response = web.json_response({"error": code, "message": exc.reason}, status=exc.status)
+    except Exception:
+        # A sandbox bug still answers like the API would, request id included, and says where.
+        log.exception("sandbox error on %s %s (%s)", request.method, request.path, request_id)
+        code = "INTERNAL_ERROR"
+        response = web.json_response({"error": code, "message": "Sandbox internal error."}, status=500)
     account: Account | None = request.get(_ACCOUNT)
     if account is not None:
         response.headers.update(state.account_headers(account))
-    response.headers["X-Request-Id"] = f"req_{secrets.token_hex(8)}"
+    response.headers["X-Request-Id"] = request_id
     state.record_response(response.status, code)
     return response
 
@@ -121,35 +126,3 @@ async def _file(request: web.Request) -> web.Response:
         raise SandboxError(404, "NOT_FOUND", "No such file.")
     data, content_type = found
     return web.Response(body=data, content_type=content_type)
-
-
-async def _admin_stats(request: web.Request) -> web.Response:
-    return web.json_response(request.app[STATE_KEY].stats().to_json())
-
-
-async def _admin_add_fault(request: web.Request) -> web.Response:
-    """Body: ``{"route": "generate", "status": 503, "code": null, "retry_after": null,
-    "delay": 0, "message": "...", "times": 1}``."""
-    try:
-        spec = await request.json()
-        route = spec.get("route", "*")
-        if route not in ROUTES:
-            raise ValueError(f"route must be one of {ROUTES}")
-        status = spec.get("status")
-        fault = Fault(
-            status=None if status is None else int(status),
-            code=spec.get("code"),
-            message=spec.get("message", "Injected fault."),
-            retry_after=spec.get("retry_after"),
-            delay=float(spec.get("delay", 0.0)),
-        )
-        times = int(spec.get("times", 1))
-    except (ValueError, TypeError, AttributeError) as err:
-        raise SandboxError(400, "BAD_FAULT", str(err)) from err
-    request.app[STATE_KEY].inject_fault(route, fault, times)
-    return web.json_response({"queued": times, "route": route}, status=201)
-
-
-async def _admin_clear_faults(request: web.Request) -> web.Response:
-    request.app[STATE_KEY].clear_faults()
-    return web.json_response({"cleared": True})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 
-class ManualClock:
+class SandboxClock:
     """Callable like ``time.monotonic``; ``advance()`` moves it forward. Thread-safe."""
 
     def __init__(self, start: float = 0.0) -> None:

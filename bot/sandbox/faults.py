@@ -1,8 +1,16 @@
-"""HTTP-level faults queued by tests: canned error answers and delays for matching requests."""
+"""Faults queued by tests.
+
+HTTP-level faults replace (or delay) whole responses of matching requests;
+generation failures let the submit succeed and make the generation itself end
+``failed`` with a chosen error code.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from bot.sandbox.catalog import MODELS_BY_SLUG
+from bot.sandbox.generations import FAILURE_MESSAGE
 
 ROUTES = ("models", "generate", "generation", "files", "*")
 """Route names a fault can target; ``*`` matches every request but the admin ones."""
@@ -49,3 +57,67 @@ class QueuedFault:
     route: str
     fault: Fault
     remaining: int
+
+
+@dataclass
+class GenerationFailure:
+    """The next ``remaining`` generations created (of ``model``, or of any model when
+    ``None``) end ``failed`` with ``code`` and ``message``; their hold is refunded."""
+
+    code: str
+    message: str
+    model: str | None
+    remaining: int
+
+    def matches(self, slug: str) -> bool:
+        return self.model is None or self.model == slug
+
+
+class FaultQueue:
+    """Queued HTTP faults and generation failures, first queued first served.
+
+    Not locked itself: ``SandboxState`` holds its lock around every call.
+    """
+
+    def __init__(self) -> None:
+        self._http: list[QueuedFault] = []
+        self._generations: list[GenerationFailure] = []
+
+    def add_http(self, route: str, fault: Fault, times: int) -> None:
+        if route not in ROUTES:
+            raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
+        self._http.append(QueuedFault(route, fault, times))
+
+    def take_http(self, route: str) -> Fault | None:
+        for queued in self._http:
+            if queued.route in (route, "*"):
+                queued.remaining -= 1
+                if queued.remaining <= 0:
+                    self._http.remove(queued)
+                return queued.fault
+        return None
+
+    def clear_http(self) -> None:
+        self._http.clear()
+
+    def add_generation_failure(self, times: int, code: str, message: str | None, model: str | None) -> None:
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if not code:
+            raise ValueError("code must not be empty")
+        if model is not None and model not in MODELS_BY_SLUG:
+            raise ValueError(f"unknown model {model!r}")
+        text = message or (FAILURE_MESSAGE if code == "PROVIDER_ERROR" else f"Generation failed: {code}.")
+        self._generations.append(GenerationFailure(code, text, model, times))
+
+    def take_generation_failure(self, slug: str) -> GenerationFailure | None:
+        for queued in self._generations:
+            if queued.matches(slug):
+                queued.remaining -= 1
+                if queued.remaining <= 0:
+                    self._generations.remove(queued)
+                return queued
+        return None
+
+    def clear_generation_failures(self) -> None:
+        self._generations.clear()

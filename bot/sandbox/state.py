@@ -1,6 +1,6 @@
 """Everything the sandbox knows: accounts, jobs, rate windows, queued faults, counters.
 
-Job status is derived from the injected clock when asked; the wallet hold of a
+A generation's status is derived from the injected clock when asked; the wallet hold of a
 job is settled lazily the first time any call sees it terminal. One lock guards
 all of it: the server runs in its own thread while tests poke the state.
 """
@@ -23,11 +23,11 @@ from typing import Any
 from bot.sandbox.accounts import Account, builtin_accounts, make_account
 from bot.sandbox.catalog import MODELS_BY_SLUG
 from bot.sandbox.errors import SandboxError
-from bot.sandbox.faults import ROUTES, Fault, QueuedFault
-from bot.sandbox.jobs import Job
+from bot.sandbox.faults import Fault, FaultQueue
+from bot.sandbox.generations import SandboxGeneration
 from bot.sandbox.media import render
 from bot.sandbox.stats import SandboxStats
-from bot.sandbox.validation import ParamError, resolve_params
+from bot.sandbox.validation import parse_generate_body
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,10 @@ class SandboxState:
         self._start = clock()
         self._epoch = epoch or datetime.now(UTC).replace(microsecond=0)
         self._accounts: dict[str, Account] = {}
-        self._jobs: dict[str, Job] = {}
-        self._open: list[Job] = []
+        self._jobs: dict[str, SandboxGeneration] = {}
+        self._open: list[SandboxGeneration] = []
         self._replays: dict[tuple[str, str], _Replay] = {}
-        self._faults: list[QueuedFault] = []
+        self._faults = FaultQueue()
         self._stats = SandboxStats()
         for account in builtin_accounts() if builtin_keys else ():
             self._accounts[account.key] = account
@@ -123,8 +123,37 @@ class SandboxState:
             return self._accounts[key].credits
 
     def set_balance(self, key: str, credits: int) -> None:
+        """Settles ended jobs, then sets the wallet; holds of running jobs still settle on top."""
         with self._lock:
-            self._accounts[key].credits = credits
+            self._settle(self.clock())
+            self._account(key).credits = credits
+
+    def revoke_key(self, key: str) -> None:
+        """401 KEY_INVALID on every call with ``key`` until ``restore_key``; its jobs run on."""
+        with self._lock:
+            self._account(key).revoked = True
+
+    def restore_key(self, key: str) -> None:
+        """Undo ``revoke_key``: the same account comes back, wallet and jobs included."""
+        with self._lock:
+            self._account(key).revoked = False
+
+    def lock_tier(self, key: str) -> None:
+        """Every call with ``key`` answers 403 TIER_LOCKED (as after a downgrade) until ``unlock_tier``."""
+        with self._lock:
+            self._account(key).tier_locked = True
+
+    def unlock_tier(self, key: str) -> None:
+        """Undo ``lock_tier``. A key whose own tier has no API access stays locked."""
+        with self._lock:
+            self._account(key).tier_locked = False
+
+    def account_info(self, key: str) -> dict[str, Any]:
+        """What the admin route ``GET /_sandbox/keys/{key}`` shows (jobs settled first)."""
+        with self._lock:
+            now = self.clock()
+            self._settle(now)
+            return self._account(key).to_json(in_flight=sum(1 for job in self._open if job.key == key))
 
     def in_flight(self, key: str) -> int:
         """Jobs of ``key`` still pending or processing."""
@@ -132,7 +161,7 @@ class SandboxState:
             self._settle(self.clock())
             return sum(1 for job in self._open if job.key == key)
 
-    def job(self, generation_id: str) -> Job | None:
+    def job(self, generation_id: str) -> SandboxGeneration | None:
         with self._lock:
             return self._jobs.get(generation_id)
 
@@ -143,8 +172,7 @@ class SandboxState:
     def seconds_to_finish(self, generation_id: str) -> float:
         """Clock seconds until the job is terminal (0 when it already is)."""
         with self._lock:
-            job = self._jobs[generation_id]
-            return max(0.0, job.created + job.end_s - self.clock())
+            return self._jobs[generation_id].seconds_left(self.clock())
 
     def reset_rate_limits(self) -> None:
         with self._lock:
@@ -153,14 +181,30 @@ class SandboxState:
 
     def inject_fault(self, route: str, fault: Fault, times: int = 1) -> None:
         """Apply ``fault`` to the next ``times`` requests of ``route`` (see ``faults.ROUTES``)."""
-        if route not in ROUTES:
-            raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
         with self._lock:
-            self._faults.append(QueuedFault(route, fault, times))
+            self._faults.add_http(route, fault, times)
 
     def clear_faults(self) -> None:
         with self._lock:
-            self._faults.clear()
+            self._faults.clear_http()
+
+    def fail_next_generations(
+        self,
+        times: int = 1,
+        *,
+        code: str = "PROVIDER_ERROR",
+        message: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        """The next ``times`` generations created (of ``model`` only, if given) end ``failed``
+        with ``code``, on their usual timeline, with ``credits_used`` 0 and the hold refunded.
+        Their submits are accepted (201): unlike ``inject_fault``, no HTTP answer changes."""
+        with self._lock:
+            self._faults.add_generation_failure(times, code, message, model)
+
+    def clear_generation_failures(self) -> None:
+        with self._lock:
+            self._faults.clear_generation_failures()
 
     def stats(self) -> SandboxStats:
         """A snapshot of the counters."""
@@ -185,25 +229,21 @@ class SandboxState:
 
     def take_fault(self, route: str) -> Fault | None:
         with self._lock:
-            for queued in self._faults:
-                if queued.route in (route, "*"):
-                    queued.remaining -= 1
-                    if queued.remaining <= 0:
-                        self._faults.remove(queued)
-                    self._stats.faults_served += 1
-                    return queued.fault
-            return None
+            fault = self._faults.take_http(route)
+            if fault is not None:
+                self._stats.faults_served += 1
+            return fault
 
     def authenticate(self, authorization: str | None) -> Account:
         scheme, _, key = (authorization or "").partition(" ")
         with self._lock:
             account = self._accounts.get(key.strip()) if scheme.lower() == "bearer" else None
-        if account is None:
+        if account is None or account.revoked:
             raise SandboxError(401, "KEY_INVALID", "Missing or unknown API key.")
         return account
 
     def require_access(self, account: Account) -> None:
-        if not account.api_access:
+        if account.locked:
             raise SandboxError(403, "TIER_LOCKED", f"The {account.tier} tier has no API access.")
 
     def account_headers(self, account: Account) -> dict[str, str]:
@@ -280,21 +320,8 @@ class SandboxState:
 
     # -- internals (call with the lock held) -----------------------------------
 
-    def _new_job(self, account: Account, body: Any, now: float) -> Job:
-        if not isinstance(body, dict):
-            raise SandboxError.invalid("body", "not_json", "The body must be a JSON object.")
-        slug = body.get("model")
-        if not isinstance(slug, str) or not slug:
-            raise SandboxError.invalid("model", "required", "model is required")
-        model = MODELS_BY_SLUG.get(slug)
-        if model is None:
-            raise SandboxError.invalid("model", "unknown_model", f"Unknown model {slug!r}.")
-        if not account.allows(slug):
-            raise SandboxError(403, "MODEL_NOT_ALLOWED", f"This key may not call {slug}.")
-        try:
-            params = resolve_params(model, {k: v for k, v in body.items() if k != "model"})
-        except ParamError as err:
-            raise SandboxError.invalid(err.field, err.reason, err.message) from err
+    def _new_job(self, account: Account, body: Any, now: float) -> SandboxGeneration:
+        model, params = parse_generate_body(account, body)
         estimate, used = model.price(params)
         if sum(1 for job in self._open if job.key == account.key) >= account.concurrent_jobs:
             raise SandboxError(
@@ -310,10 +337,15 @@ class SandboxState:
         job_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         total = model.base_seconds * rng.uniform(0.8, 1.25)
         pending = min(rng.uniform(1.0, 2.0), total / 2)
-        fails = rng.random() < self.failure_rate or FAIL_MARKER in params["prompt"].lower()
+        # Draw every number whatever the outcome, so one job's fate never shifts the next one's.
+        unlucky = rng.random() < self.failure_rate
         fail_point = rng.uniform(0.2, 0.8)
+        injected = self._faults.take_generation_failure(model.slug)
+        if injected is not None:
+            self._stats.generation_failures_served += 1
+        fails = injected is not None or unlucky or FAIL_MARKER in params["prompt"].lower()
         end = pending + (total - pending) * fail_point if fails else total
-        job = Job(
+        job = SandboxGeneration(
             id=job_id,
             key=account.key,
             model=model,
@@ -326,16 +358,24 @@ class SandboxState:
             end_s=end * self.time_scale,
             fails=fails,
         )
+        if injected is not None:
+            job.error, job.error_message = injected.code, injected.message
         account.credits -= estimate
         self._jobs[job.id] = job
         self._open.append(job)
         self._stats.generations_created += 1
-        log.debug("job %s (%s): estimate %d, ends in %.1fs", job.id, slug, estimate, job.end_s)
+        log.debug("job %s (%s): estimate %d, ends in %.1fs", job.id, model.slug, estimate, job.end_s)
         return job
+
+    def _account(self, key: str) -> Account:
+        account = self._accounts.get(key)
+        if account is None:
+            raise KeyError(f"no sandbox account for key {key!r}")
+        return account
 
     def _settle(self, now: float) -> None:
         """Refund the holds of jobs that have ended: the difference, or everything on failure."""
-        still_open: list[Job] = []
+        still_open: list[SandboxGeneration] = []
         for job in self._open:
             if now - job.created < job.end_s:
                 still_open.append(job)
@@ -361,5 +401,5 @@ class SandboxState:
             )
         account.calls.append(now)
 
-    def _expired(self, job: Job, now: float) -> bool:
+    def _expired(self, job: SandboxGeneration, now: float) -> bool:
         return self.retention_seconds is not None and now - job.created - job.end_s > self.retention_seconds

@@ -18,6 +18,8 @@ class SandboxStats:
     generations_created: int = 0
     idempotent_replays: int = 0
     faults_served: int = 0
+    generation_failures_served: int = 0
+    """Generations made to fail by ``fail_next_generations``."""
 
     @property
     def status_polls(self) -> int:
@@ -35,6 +37,7 @@ class SandboxStats:
             generations_created=self.generations_created,
             idempotent_replays=self.idempotent_replays,
             faults_served=self.faults_served,
+            generation_failures_served=self.generation_failures_served,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -47,4 +50,5 @@ class SandboxStats:
             "generations_created": self.generations_created,
             "idempotent_replays": self.idempotent_replays,
             "faults_served": self.faults_served,
+            "generation_failures_served": self.generation_failures_served,
         }

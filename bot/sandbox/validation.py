@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.catalog import MAX_PROMPT, SandboxModel
+from bot.sandbox.accounts import Account
+from bot.sandbox.catalog import MAX_PROMPT, MODELS_BY_SLUG, SandboxModel
+from bot.sandbox.errors import SandboxError
 
 MAX_REFERENCE_IMAGES = 3
 
@@ -24,6 +26,26 @@ class ParamError(Exception):
         self.field = field
         self.reason = reason
         self.message = message
+
+
+def parse_generate_body(account: Account, body: Any) -> tuple[SandboxModel, dict[str, Any]]:
+    """The model and resolved params of a POST /generate body, or the API's refusal
+    (422 INVALID_PARAMS, 403 MODEL_NOT_ALLOWED) as a ``SandboxError``."""
+    if not isinstance(body, dict):
+        raise SandboxError.invalid("body", "not_json", "The body must be a JSON object.")
+    slug = body.get("model")
+    if not isinstance(slug, str) or not slug:
+        raise SandboxError.invalid("model", "required", "model is required")
+    model = MODELS_BY_SLUG.get(slug)
+    if model is None:
+        raise SandboxError.invalid("model", "unknown_model", f"Unknown model {slug!r}.")
+    if not account.allows(slug):
+        raise SandboxError(403, "MODEL_NOT_ALLOWED", f"This key may not call {slug}.")
+    try:
+        params = resolve_params(model, {k: v for k, v in body.items() if k != "model"})
+    except ParamError as err:
+        raise SandboxError.invalid(err.field, err.reason, err.message) from err
+    return model, params
 
 
 def resolve_params(model: SandboxModel, body: dict[str, Any]) -> dict[str, Any]:

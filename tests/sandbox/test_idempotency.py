@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from bot.sandbox import ManualClock, SandboxState
+from bot.sandbox import SandboxClock, SandboxState
 from tests.sandbox.conftest import IMAGE, PRO, ULTIMATE, auth
 
 
@@ -33,7 +33,7 @@ def test_replay_is_not_refused_by_the_limits(client: httpx.Client, state: Sandbo
 
 
 def test_replay_after_completion_still_answers_the_original(
-    client: httpx.Client, clock: ManualClock, state: SandboxState
+    client: httpx.Client, clock: SandboxClock, state: SandboxState
 ) -> None:
     headers = {"Idempotency-Key": "late"}
     first = client.post("/generate", json=IMAGE, headers=headers).json()

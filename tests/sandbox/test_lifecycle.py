@@ -12,7 +12,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from bot.sandbox import ManualClock, SandboxServer, SandboxState
+from bot.sandbox import SandboxClock, SandboxServer, SandboxState
 from tests.sandbox.conftest import IMAGE, PRO, VIDEO, auth
 
 
@@ -29,7 +29,7 @@ def poll(client: httpx.Client, generation_id: object) -> dict[str, object]:
 
 
 def test_image_goes_pending_processing_completed(
-    client: httpx.Client, clock: ManualClock, state: SandboxState
+    client: httpx.Client, clock: SandboxClock, state: SandboxState
 ) -> None:
     created = submit(client, IMAGE)
     assert created["status"] == "pending"
@@ -58,7 +58,7 @@ def test_image_goes_pending_processing_completed(
 
 
 def test_number_results_gives_one_url_each_and_multiplies_the_estimate(
-    client: httpx.Client, clock: ManualClock
+    client: httpx.Client, clock: SandboxClock
 ) -> None:
     created = submit(client, {**IMAGE, "resolution": "4K", "aspect_ratio": "16:9", "number_results": 3})
     assert created["credits_estimate"] == 3 * 211
@@ -71,7 +71,7 @@ def test_number_results_gives_one_url_each_and_multiplies_the_estimate(
 
 
 def test_fail_marker_fails_and_refunds_everything(
-    client: httpx.Client, clock: ManualClock, state: SandboxState
+    client: httpx.Client, clock: SandboxClock, state: SandboxState
 ) -> None:
     created = submit(client, {**VIDEO, "prompt": "a crash [fail] please"})
     assert state.balance(PRO) == 15000 - int(str(created["credits_estimate"]))
@@ -86,13 +86,13 @@ def test_fail_marker_fails_and_refunds_everything(
 
 
 @pytest.fixture
-def always_failing() -> Iterator[tuple[SandboxServer, ManualClock]]:
-    clock = ManualClock()
+def always_failing() -> Iterator[tuple[SandboxServer, SandboxClock]]:
+    clock = SandboxClock()
     with SandboxServer(SandboxState(clock=clock, seed=3, failure_rate=1.0)) as server:
         yield server, clock
 
 
-def test_failure_rate_fails_jobs(always_failing: tuple[SandboxServer, ManualClock]) -> None:
+def test_failure_rate_fails_jobs(always_failing: tuple[SandboxServer, SandboxClock]) -> None:
     server, clock = always_failing
     with httpx.Client(base_url=server.base_url, headers=auth(PRO)) as client:
         created = submit(client, IMAGE)
@@ -102,7 +102,7 @@ def test_failure_rate_fails_jobs(always_failing: tuple[SandboxServer, ManualCloc
 
 
 def test_time_scale_shortens_every_duration() -> None:
-    clock = ManualClock()
+    clock = SandboxClock()
     with (
         SandboxServer(SandboxState(clock=clock, time_scale=0.1)) as fast,
         SandboxServer(SandboxState(clock=clock, time_scale=1.0)) as normal,
@@ -145,7 +145,7 @@ def _png_chunks(data: bytes) -> dict[bytes, bytes]:
     return chunks
 
 
-def test_completed_image_serves_a_real_png(client: httpx.Client, clock: ManualClock) -> None:
+def test_completed_image_serves_a_real_png(client: httpx.Client, clock: SandboxClock) -> None:
     created = submit(client, {**IMAGE, "aspect_ratio": "16:9"})
     url = (
         f"{client.base_url.scheme}://{client.base_url.netloc.decode()}/files/{created['generation_id']}-1.png"
@@ -164,7 +164,7 @@ def test_completed_image_serves_a_real_png(client: httpx.Client, clock: ManualCl
     assert b"IEND" in chunks
 
 
-def test_audio_serves_a_wav_and_video_a_video(client: httpx.Client, clock: ManualClock) -> None:
+def test_audio_serves_a_wav_and_video_a_video(client: httpx.Client, clock: SandboxClock) -> None:
     audio = submit(client, {"model": "stable-audio-2.5", "prompt": "rain on a tin roof"})
     video = submit(client, VIDEO)
     clock.advance(200)
@@ -179,7 +179,7 @@ def test_audio_serves_a_wav_and_video_a_video(client: httpx.Client, clock: Manua
 
 
 def test_retention_window_forgets_old_jobs() -> None:
-    clock = ManualClock()
+    clock = SandboxClock()
     with SandboxServer(SandboxState(clock=clock, retention_seconds=3600)) as server:
         with httpx.Client(base_url=server.base_url, headers=auth(PRO)) as client:
             created = submit(client, IMAGE)

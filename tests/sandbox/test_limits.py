@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import httpx
 
-from bot.sandbox import ManualClock, SandboxState
+from bot.sandbox import SandboxClock, SandboxState
 from tests.sandbox.conftest import IMAGE, PRO, ULTIMATE, auth
 
 
 def test_every_call_counts_against_a_sliding_minute(
-    client: httpx.Client, clock: ManualClock, state: SandboxState
+    client: httpx.Client, clock: SandboxClock, state: SandboxState
 ) -> None:
     state.add_key("vvx_test_slow", calls_per_minute=3)
     key = auth("vvx_test_slow")
@@ -48,7 +48,7 @@ def test_rate_limit_can_omit_retry_after(client: httpx.Client, state: SandboxSta
 
 
 def test_concurrency_limit_refuses_at_once_and_clears_when_jobs_end(
-    client: httpx.Client, clock: ManualClock, state: SandboxState
+    client: httpx.Client, clock: SandboxClock, state: SandboxState
 ) -> None:
     for _ in range(5):
         assert client.post("/generate", json=IMAGE).status_code == 201
@@ -65,7 +65,7 @@ def test_concurrency_limit_refuses_at_once_and_clears_when_jobs_end(
     assert client.post("/generate", json=IMAGE).status_code == 201
 
 
-def test_a_failed_job_frees_its_slot(client: httpx.Client, clock: ManualClock, state: SandboxState) -> None:
+def test_a_failed_job_frees_its_slot(client: httpx.Client, clock: SandboxClock, state: SandboxState) -> None:
     state.add_key("vvx_test_single", concurrent_jobs=1)
     key = auth("vvx_test_single")
     assert client.post("/generate", json={**IMAGE, "prompt": "[fail]"}, headers=key).status_code == 201

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from bot.sandbox import ManualClock, SandboxServer, SandboxState
+from bot.sandbox import SandboxClock, SandboxServer, SandboxState
 from tests.sandbox.conftest import IMAGE, PRO, auth
 
 
@@ -41,7 +41,7 @@ def test_can_restart_on_the_same_state() -> None:
         assert again.status_code == 200
 
 
-async def test_runs_beside_the_tests_own_event_loop(server: SandboxServer, clock: ManualClock) -> None:
+async def test_runs_beside_the_tests_own_event_loop(server: SandboxServer, clock: SandboxClock) -> None:
     async with httpx.AsyncClient(base_url=server.base_url, headers=auth(PRO)) as client:
         created = await asyncio.gather(*(client.post("/generate", json=IMAGE) for _ in range(5)))
         assert [a.status_code for a in created] == [201] * 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from bot.sandbox import ManualClock, SandboxServer
+from bot.sandbox import SandboxClock, SandboxServer
 from bot.vivix.client import VivixClient, parse_count
 from bot.vivix.models import ModelsResponse
 
@@ -37,7 +37,7 @@ async def test_unknown_categories_and_param_types_are_kept(client: VivixClient) 
     assert odd_params, "and a param of an unknown type; both parse instead of failing"
 
 
-async def test_a_job_goes_from_pending_to_completed(client: VivixClient, clock: ManualClock) -> None:
+async def test_a_job_goes_from_pending_to_completed(client: VivixClient, clock: SandboxClock) -> None:
     created = await client.generate("grok-imagine-image-quality", "a misty forest", resolution="1K")
 
     assert created.status == "pending"
@@ -58,7 +58,7 @@ async def test_a_job_goes_from_pending_to_completed(client: VivixClient, clock: 
     assert image.content.startswith(b"\x89PNG\r\n\x1a\n")
 
 
-async def test_several_results_give_every_url(client: VivixClient, clock: ManualClock) -> None:
+async def test_several_results_give_every_url(client: VivixClient, clock: SandboxClock) -> None:
     created = await client.generate("grok-imagine-image-quality", "three cats", number_results=3)
     clock.advance(120)
 
@@ -68,7 +68,7 @@ async def test_several_results_give_every_url(client: VivixClient, clock: Manual
     assert len(done.urls) == 3
 
 
-async def test_failed_job_reports_zero_credits(client: VivixClient, clock: ManualClock) -> None:
+async def test_failed_job_reports_zero_credits(client: VivixClient, clock: SandboxClock) -> None:
     created = await client.generate("grok-imagine-image-quality", "this one breaks [fail]")
     clock.advance(120)
 

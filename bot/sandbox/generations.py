@@ -1,7 +1,11 @@
-"""One generation job. Its status is derived from the clock when asked, never stored."""
+"""One generation as the sandbox runs it (the bot's own record of a job is ``bot.jobs.Job``).
+
+Its status is derived from the clock when asked, never stored.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +20,7 @@ def iso(moment: datetime) -> str:
 
 
 @dataclass
-class Job:
+class SandboxGeneration:
     id: str
     key: str
     model: SandboxModel
@@ -32,6 +36,9 @@ class Job:
     end_s: float
     """Seconds from submit to ``completed`` or ``failed``."""
     fails: bool
+    error: str = "PROVIDER_ERROR"
+    """The ``error`` code a failed generation reports."""
+    error_message: str = FAILURE_MESSAGE
     settled: bool = False
     """Whether the hold has been settled (refund of the difference, or all of it)."""
 
@@ -44,6 +51,14 @@ class Job:
         if elapsed >= self.end_s:
             return "failed" if self.fails else "completed"
         return "pending" if elapsed < self.pending_s else "processing"
+
+    def seconds_left(self, now: float) -> float:
+        """Seconds until terminal (0 when it already is). A clock advanced by exactly this
+        much lands on the end, never a float rounding error short of it."""
+        wait = max(0.0, self.created + self.end_s - now)
+        while now + wait - self.created < self.end_s:
+            wait = math.nextafter(wait, math.inf)
+        return wait
 
     def file_names(self) -> list[str]:
         return [f"{self.id}-{n}.{self.model.extension}" for n in range(1, self.outputs + 1)]
@@ -73,7 +88,7 @@ class Job:
             return body
         completed_at = iso(self.created_at + timedelta(seconds=self.end_s))
         if status == "failed":
-            body.update(error="PROVIDER_ERROR", message=FAILURE_MESSAGE, credits_used=0)
+            body.update(error=self.error, message=self.error_message, credits_used=0)
         else:
             urls = [f"{files_url}/{name}" for name in self.file_names()]
             body.update(
