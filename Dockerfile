@@ -24,4 +24,7 @@ RUN pip install --no-deps .
 
 USER bot
 VOLUME ["/data"]
+# Passes while HEALTH_PORT is unset (health off); otherwise GET /healthz must answer 200.
+# Python, not curl: the slim image has no curl (see README, "Health and metrics").
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["python", "-m", "bot.ops.probe"]
 CMD ["python", "-m", "bot"]

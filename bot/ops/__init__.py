@@ -1,0 +1,1 @@
+"""Operator tooling: health checks and Prometheus metrics (``health``, ``metrics``, ``server``, ``probe``)."""
