@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -32,6 +32,10 @@ FUZZY_CUTOFF = 0.6
 _WORD = re.compile(r"[^\W_]+")
 _MAX_FUZZY_QUERY = 60
 _MIN_FUZZY_WORD = 3  # "xai" should not fuzzily match every "ai"
+# rapidfuzz's own cutoff drops a score of exactly 0.6 (float error) that the rule keeps: ask it for
+# a little less, then apply the rule with a tolerance far below the gap between two ratios 2k/n.
+_PREFILTER_CUTOFF = FUZZY_CUTOFF - 0.01
+_SCORE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,7 @@ class ModelIndex:
     __slots__ = (
         "_browse",
         "_by_category",
+        "_category_sets",
         "_choices",
         "_fuzzy_ids",
         "_fuzzy_texts",
@@ -89,8 +94,6 @@ class ModelIndex:
         "_head_keys",
         "_start_ids",
         "_start_keys",
-        "_subseq_ids",
-        "_subseq_texts",
     )
 
     def __init__(self, models: Iterable[ModelInfo]) -> None:
@@ -101,28 +104,28 @@ class ModelIndex:
         self._by_category: dict[str, list[int]] = {}
         for i, category in enumerate(categories):
             self._by_category.setdefault(category, []).append(i)
+        self._category_sets = {category: frozenset(ids) for category, ids in self._by_category.items()}
         # The empty query browses by category, then (stable) by the tie-break order.
         self._browse = sorted(range(len(pool)), key=categories.__getitem__)
         self._haystacks: list[str] = []
-        starts: set[tuple[str, int]] = set()  # slug and name: tier 0
-        heads: set[tuple[str, int]] = set()  # every field and word: tier 1
-        subseq: dict[str, list[int]] = {}  # slug and name: fuzzy by skipped letters
+        starts: dict[str, list[int]] = {}  # slug and name: tier 0 (and subsequence fuzzy)
+        heads: dict[str, list[int]] = {}  # every field and word: tier 1
         fuzzy: dict[str, list[int]] = {}  # slug, name and longer words: fuzzy by similarity
         for i, model in enumerate(pool):
             slug, name = model.slug.casefold(), model.display_name.casefold()
             fields = (slug, name, model.creator.casefold(), categories[i])
             words = {w for f in fields for w in _WORD.findall(f)}
-            starts.update(((slug, i), (name, i)))
-            heads.update((key, i) for key in (*fields, *words) if key)
             self._haystacks.append(" ".join(fields))
-            for target in {slug, name}:
-                subseq.setdefault(target, []).append(i)
-            for target in {slug, name, *(w for w in words if len(w) >= _MIN_FUZZY_WORD)}:
-                fuzzy.setdefault(target, []).append(i)
-        self._start_keys, self._start_ids = _columns(starts)
-        self._head_keys, self._head_ids = _columns(heads)
-        self._subseq_texts = list(subseq)
-        self._subseq_ids = [tuple(ids) for ids in subseq.values()]
+            for key in {slug, name}:
+                starts.setdefault(key, []).append(i)
+            for key in {*fields, *words}:
+                heads.setdefault(key, []).append(i)
+            for key in {slug, name, *(w for w in words if len(w) >= _MIN_FUZZY_WORD)}:
+                fuzzy.setdefault(key, []).append(i)
+        self._start_keys = sorted(starts)
+        self._start_ids = [tuple(starts[key]) for key in self._start_keys]
+        self._head_keys = sorted(heads)
+        self._head_ids = [tuple(heads[key]) for key in self._head_keys]
         self._fuzzy_texts = list(fuzzy)
         self._fuzzy_ids = [tuple(ids) for ids in fuzzy.values()]
 
@@ -139,15 +142,17 @@ class ModelIndex:
             return [self._choices[i] for i in browse[:limit]]
         if limit == 0 or members == []:
             return []
-        allowed = None if members is None else set(members)
+        allowed = self._category_sets[category.casefold()] if members and category else None
         found: list[int] = []
         taken: set[int] = set()
-        for tier in (
-            _prefixed(self._start_keys, self._start_ids, text),
-            _prefixed(self._head_keys, self._head_ids, text),
-            self._containing(text, members),
-        ):
-            fresh = tier - taken if allowed is None else (tier & allowed) - taken
+        tiers: tuple[Callable[[], set[int]], ...] = (
+            lambda: _prefixed(self._start_keys, self._start_ids, text),
+            lambda: _prefixed(self._head_keys, self._head_ids, text),
+            lambda: self._containing(text, members),
+        )
+        for tier in tiers:  # each tier only while fewer than ``limit`` models are found
+            matched = tier()
+            fresh = matched - taken if allowed is None else (matched & allowed) - taken
             found += sorted(fresh)
             taken |= fresh
             if len(found) >= limit:
@@ -163,7 +168,7 @@ class ModelIndex:
             ids = [i for i in ids if token in hay[i]]
         return set(ids)
 
-    def _fuzzy(self, text: str, taken: set[int], allowed: set[int] | None, need: int) -> list[int]:
+    def _fuzzy(self, text: str, taken: set[int], allowed: frozenset[int] | None, need: int) -> list[int]:
         """The ``need`` best fuzzy matches not ``taken``: by score (the best of any string), then order.
 
         A model's score is the best of: 0.7 + 0.3 * share of a slug or name that the query
@@ -174,14 +179,14 @@ class ModelIndex:
         compact = text.replace(" ", "")
         if len(compact) >= 2:
             hits = process.extract(
-                compact, self._subseq_texts, scorer=LCSseq.similarity, score_cutoff=len(compact), limit=None
+                compact, self._start_keys, scorer=LCSseq.similarity, score_cutoff=len(compact), limit=None
             )
             for target, _, k in hits:
-                scored.append((0.7 + 0.3 * len(compact) / max(len(target), 1), self._subseq_ids[k]))
+                scored.append((0.7 + 0.3 * len(compact) / max(len(target), 1), self._start_ids[k]))
         hits_f = process.extract(
-            text, self._fuzzy_texts, scorer=Indel.normalized_similarity, score_cutoff=FUZZY_CUTOFF, limit=None
+            text, self._fuzzy_texts, scorer=Indel.normalized_similarity, score_cutoff=_PREFILTER_CUTOFF, limit=None
         )
-        scored.extend((score, self._fuzzy_ids[k]) for _, score, k in hits_f)
+        scored.extend((s, self._fuzzy_ids[k]) for _, s, k in hits_f if s + _SCORE_TOLERANCE >= FUZZY_CUTOFF)
         scored.sort(key=lambda s: -s[0])
         seen = set(taken)
         found: list[int] = []
@@ -200,16 +205,11 @@ class ModelIndex:
         return found[:need]
 
 
-def _columns(pairs: set[tuple[str, int]]) -> tuple[list[str], list[int]]:
-    ordered = sorted(pairs)
-    return [key for key, _ in ordered], [i for _, i in ordered]
-
-
-def _prefixed(keys: Sequence[str], ids: Sequence[int], text: str) -> set[int]:
-    """Ids of the keys starting with ``text`` (``keys`` sorted)."""
+def _prefixed(keys: Sequence[str], ids: Sequence[tuple[int, ...]], text: str) -> set[int]:
+    """Ids of the models under the keys starting with ``text`` (``keys`` sorted, distinct)."""
     lo = bisect_left(keys, text)
     hi = bisect_right(keys, text, lo, key=lambda key: key[: len(text)])
-    return set(ids[lo:hi])
+    return set().union(*ids[lo:hi])
 
 
 def enum_choices(model: ModelInfo, param: str, query: str, limit: int = MAX_CHOICES) -> list[ModelChoice]:
