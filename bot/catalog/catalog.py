@@ -20,7 +20,7 @@ from bot.vivix.errors import VivixAPIError
 from bot.vivix.models import CATEGORIES, ModelInfo, ModelsResponse, RateLimit
 
 from .errors import CatalogUnavailableError, ParamValidationError
-from .search import MAX_CHOICES, ModelChoice, enum_choices, search_models
+from .search import MAX_CHOICES, ModelChoice, ModelIndex, enum_choices
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class _Snapshot:
     response: ModelsResponse
     by_slug: dict[str, ModelInfo]
     by_folded: dict[str, ModelInfo]
+    search: ModelIndex
     fetched_at: datetime
 
 
@@ -205,8 +206,8 @@ class Catalog:
         return min(candidates, key=lambda m: (m.credits_band.max <= 0, m.credits_band.max, m.slug))
 
     def search(self, query: str, category: str | None = None, limit: int = MAX_CHOICES) -> list[ModelChoice]:
-        """Autocomplete choices for the model option (see ``search_models``)."""
-        return search_models(self.models(), query, category, limit)
+        """Autocomplete choices for the model option, from the snapshot's index (see ``ModelIndex``)."""
+        return self._state.search.search(query, category, limit) if self._state else []
 
     def enum_choices(self, slug: str, param: str, query: str, limit: int = MAX_CHOICES) -> list[ModelChoice]:
         """Autocomplete choices for an enum (or boolean) param of one model; [] if unknown."""
@@ -226,4 +227,4 @@ def _index(response: ModelsResponse, fetched_at: datetime) -> _Snapshot:
     by_folded: dict[str, ModelInfo] = {}
     for slug, model in by_slug.items():
         by_folded.setdefault(slug.casefold(), model)
-    return _Snapshot(response, by_slug, by_folded, fetched_at)
+    return _Snapshot(response, by_slug, by_folded, ModelIndex(by_slug.values()), fetched_at)

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.catalog import Catalog, ModelChoice, enum_choices, model_label, search_models
+from bot.catalog import MAX_CHOICES, Catalog, ModelChoice, enum_choices, model_label, search_models
+from bot.catalog.search import ModelIndex
 from bot.vivix.models import ModelInfo
 from tests.catalog.data import FakeClock, FakeSource, model, response
 
@@ -137,3 +141,122 @@ def test_enum_choices_at_most_25() -> None:
     wide = model({"slug": "w", "params": {"style": {"type": "enum", "values": values}}})
     assert len(enum_choices(wide, "style", "")) == 25
     assert len(enum_choices(wide, "style", "style-1")) == 11
+
+
+# -- the per-snapshot index (ModelIndex) --------------------------------------------------------
+
+VENDORS = ["kling", "seedance", "hailuo", "luma", "runway", "pika", "vidu", "mochi", "ltx", "krea"]
+TASKS = [("text-to-video", "video"), ("image-to-video", "video"), ("text-to-image", "image"), ("upscaler", "utility")]
+
+
+def family(count: int) -> list[dict[str, Any]]:
+    """``count`` models shaped like the API's: ``vendor-2.N-task``, named ``Vendor 2.N Task``."""
+    found: list[dict[str, Any]] = []
+    for i in range(count):
+        vendor, (task, category) = VENDORS[i % len(VENDORS)], TASKS[(i // len(VENDORS)) % len(TASKS)]
+        version = f"2.{i // (len(VENDORS) * len(TASKS))}"
+        name = f"{vendor.capitalize()} {version} {task.replace('-', ' ').title()}"
+        found.append({"slug": f"{vendor}-{version}-{task}", "name": name, "category": category, "creator": vendor})
+    return found
+
+
+async def test_index_follows_the_snapshot(clock: FakeClock) -> None:
+    first = [{"slug": "kling-2.1-text-to-video", "name": "Kling 2.1", "category": "video"}]
+    second = [{"slug": "vidu-2.0-text-to-video", "name": "Vidu 2.0", "category": "video"}]
+    catalog = Catalog(FakeSource(response(first), response(second), RuntimeError("down")), clock=clock)
+    assert catalog.search("kling") == []  # no snapshot yet
+    await catalog.refresh()
+    assert slugs(catalog.search("kling")) == ["kling-2.1-text-to-video"]
+    await catalog.refresh()
+    assert catalog.search("kling") == []  # gone with the old snapshot
+    assert slugs(catalog.search("vidu")) == ["vidu-2.0-text-to-video"]
+    assert slugs(catalog.search("")) == ["vidu-2.0-text-to-video"]
+    assert not await catalog.refresh()  # a failed refresh keeps the snapshot and its index
+    assert slugs(catalog.search("vidu")) == ["vidu-2.0-text-to-video"]
+
+
+async def test_typo_finds_the_model_among_many(clock: FakeClock) -> None:
+    catalog = Catalog(FakeSource(response(family(400))), clock=clock)
+    await catalog.refresh()
+    for typo in ("seedanse", "seedance 2.3 txt to vdeo"):
+        found = slugs(catalog.search(typo))
+        assert found and all(s.startswith("seedance-") for s in found[:5]), (typo, found)
+    assert slugs(catalog.search("hailou 2.9 upscler"))[0] == "hailuo-2.9-upscaler"
+    assert all(s.endswith("-upscaler") for s in slugs(catalog.search("hailou upsclr", category="utility")))
+    assert catalog.search("zzzzqqq") == []
+
+
+async def test_at_most_25_choices_in_every_tier(clock: FakeClock) -> None:
+    catalog = Catalog(FakeSource(response(family(400))), clock=clock)
+    await catalog.refresh()
+    for query in ("", "k", "kling", "video", "2", "text to", "vidoe", "klnig"):
+        assert len(catalog.search(query)) == 25, query
+    for query in ("", "video", "2", "text to", "vidoe"):
+        assert len(catalog.search(query, category="video")) == 25, query
+    kling_video = slugs(catalog.search("kling", category="video"))  # all 20 of them, nothing fuzzy
+    assert len(kling_video) == 20 and all(s.startswith("kling-") and s.endswith("-video") for s in kling_video)
+    assert len(catalog.search("kling", limit=7)) == 7
+    assert catalog.search("kling", limit=0) == []
+    assert slugs(catalog.search("kling", limit=3)) == ["kling-2.0-image-to-video", "kling-2.0-text-to-image",
+                                                        "kling-2.0-text-to-video"]
+
+
+def test_whole_field_prefix_with_spaces_is_a_word_match() -> None:
+    zed = model({"slug": "zed", "name": "Zed", "creator": "Black Forest Labs", "category": "image"})
+    alpha = model({"slug": "alpha", "name": "Alpha", "creator": "Labs of Black Forest", "category": "image"})
+    assert slugs(search_models([alpha, zed], "black  f")) == ["zed", "alpha"]  # field prefix, then substring
+
+
+def test_fuzzy_score_of_exactly_the_cutoff_is_kept() -> None:
+    bria = model({"slug": "bria-max", "name": "Bria Max", "category": "image"})
+    assert slugs(search_models([bria], "ltx-max")) == ["bria-max"]  # 2 * 3 / (7 + 3) = 0.6 against "max"
+    assert search_models([bria], "ltx-maz") == []  # 0.4
+
+
+def test_index_searches_again_without_rebuilding() -> None:
+    index = ModelIndex([model(m) for m in family(40)])
+    assert len(index) == 40
+    assert slugs(index.search("luma 2.0"))[:1] == ["luma-2.0-image-to-video"]
+    assert slugs(index.search("luma 2.0", category="image")) == ["luma-2.0-text-to-image"]
+    assert index.search("luma", category="audio") == []
+    assert slugs(index.search("", category="utility"))[:2] == ["hailuo-2.0-upscaler", "kling-2.0-upscaler"]
+
+
+def _reference_tiers(models: list[ModelInfo], text: str) -> list[str]:
+    """Slugs of tiers 0-2 by the rule as written (per model, no index), in ranking order."""
+    ranked = []
+    for m in models:
+        slug, name = m.slug.casefold(), m.display_name.casefold()
+        fields = (slug, name, m.creator.casefold(), m.category.casefold())
+        words = [w for f in fields for w in re.findall(r"[^\W_]+", f)]
+        if slug.startswith(text) or name.startswith(text):
+            tier = 0
+        elif any(f.startswith(text) for f in (*fields, *words)):
+            tier = 1
+        elif all(t in " ".join(fields) for t in text.split()):
+            tier = 2
+        else:
+            continue
+        ranked.append((tier, name, m.slug))
+    return [slug for *_, slug in sorted(ranked)]
+
+
+_letters = st.text(alphabet="abc-. 1", min_size=1, max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.tuples(_letters, _letters, _letters, st.sampled_from(["image", "video", "Video"])),
+                  min_size=1, max_size=40),
+    query=st.text(alphabet="abcAB-. 1", max_size=5),
+)
+def test_exact_tiers_match_the_rule_as_written(rows: list[tuple[str, str, str, str]], query: str) -> None:
+    models = [model({"slug": f"{s.strip() or 'x'}{i}", "name": n, "creator": c, "category": k})
+              for i, (s, n, c, k) in enumerate(rows)]
+    text = " ".join(query.casefold().split())
+    if not text:
+        return
+    expected = _reference_tiers(models, text)[:MAX_CHOICES]
+    found = slugs(ModelIndex(models).search(query))
+    assert found[: len(expected)] == expected
+    assert not set(found[len(expected):]) & set(_reference_tiers(models, text))  # the rest: fuzzy only

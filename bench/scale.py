@@ -1,0 +1,315 @@
+"""Scale bench: how the bot's per-event costs grow with the size of what it serves.
+
+One function per section; each returns rows and ``main`` prints a table per section.
+Every figure is measured side by side with its baseline in the same run (time.perf_counter),
+and nothing is asserted: read the ratios.
+
+Run from the project root::
+
+    .venv/bin/python -m bench.scale                        # every section
+    .venv/bin/python -m bench.scale --only autocomplete    # one section
+
+Sections:
+- ``autocomplete``: model autocomplete per keystroke over synthetic catalogs of 100 / 1,000 /
+  5,000 models, the new ``ModelIndex`` (built once per catalog snapshot, build time shown apart)
+  against a plain prefix filter over slugs and the old difflib search (``legacy_search`` below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import functools
+import random
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.catalog.search import (
+    MAX_CHOICE_TEXT,
+    MAX_CHOICES,
+    ModelChoice,
+    ModelIndex,
+    model_label,
+)
+from bot.vivix.models import ModelInfo
+
+Row = list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[Row]
+    notes: list[str]
+
+
+# -- autocomplete ---------------------------------------------------------------------------
+
+VENDORS = [
+    ("kling", "Kling AI"), ("wan", "Alibaba"), ("grok", "xAI"), ("flux", "Black Forest Labs"),
+    ("veo", "Google"), ("sora", "OpenAI"), ("hailuo", "MiniMax"), ("seedance", "ByteDance"),
+    ("luma", "Luma Labs"), ("runway", "Runway"), ("pika", "Pika Labs"), ("ideogram", "Ideogram"),
+    ("recraft", "Recraft"), ("stable", "Stability AI"), ("echo", "Echo Labs"), ("clarity", "Clarity AI"),
+    ("holo", "Holo"), ("vidu", "Shengshu"), ("hunyuan", "Tencent"), ("mochi", "Genmo"),
+    ("ltx", "Lightricks"), ("imagen", "Google"), ("midas", "Midas Labs"), ("nova", "Amazon"),
+    ("qwen", "Alibaba"), ("bria", "Bria AI"), ("eleven", "ElevenLabs"), ("suno", "Suno"),
+    ("udio", "Udio"), ("tripo", "Tripo AI"), ("meshy", "Meshy"), ("krea", "Krea AI"),
+    ("pixverse", "PixVerse"), ("magnific", "Magnific"), ("topaz", "Topaz Labs"), ("lumen", "Lumen"),
+    ("aurora", "Aurora Labs"), ("zeta", "Zeta"), ("orbit", "Orbit AI"), ("prism", "Prism"),
+]
+FAMILIES = ["", "pro", "turbo", "lite", "master", "ultra", "fast", "quality", "dev", "max"]
+VERSIONS = ["", "1", "1.5", "2", "2.1", "2.5", "2.7", "3", "3.5", "4"]
+TASKS = [
+    ("text-to-video", "video"), ("image-to-video", "video"), ("video-to-video", "video"),
+    ("text-to-image", "image"), ("image-edit", "image"), ("image", "image"),
+    ("upscaler", "utility"), ("background-removal", "utility"), ("text-to-speech", "audio"),
+    ("sound-effects", "audio"), ("music", "audio"), ("text-to-3d", "3d"), ("image-to-3d", "3d"),
+]
+
+
+def synthetic_models(count: int, seed: int = 7) -> list[ModelInfo]:
+    """``count`` distinct models shaped like the API's: ``vendor-family-2.7-text-to-video``."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    models: list[ModelInfo] = []
+    while len(models) < count:
+        (vendor, creator), family, version = rng.choice(VENDORS), rng.choice(FAMILIES), rng.choice(VERSIONS)
+        task, category = rng.choice(TASKS)
+        slug = "-".join(part for part in (vendor, family, version, task) if part)
+        if slug in seen:
+            continue
+        seen.add(slug)
+        words = [vendor.capitalize(), family.capitalize(), version, *task.replace("-", " ").title().split()]
+        low = rng.choice([1, 10, 20, 30, 80, 100, 400])
+        models.append(
+            ModelInfo.model_validate(
+                {
+                    "slug": slug,
+                    "name": " ".join(w for w in words if w).replace(" To ", " to "),
+                    "category": category,
+                    "creator": creator,
+                    "params": {"prompt": {"type": "string", "required": True}},
+                    "credits_band": {"min": low, "max": low * rng.choice([1, 2, 3, 4])},
+                }
+            )
+        )
+    return models
+
+
+def keystroke_inputs(models: Sequence[ModelInfo], seed: int = 7) -> list[tuple[str, str, str | None]]:
+    """(kind, query, category) a user types: every prefix of a slug and a name, words, typos, empty."""
+    rng = random.Random(seed)
+    slug = rng.choice(models).slug
+    name = rng.choice(models).display_name
+    inputs: list[tuple[str, str, str | None]] = [("empty", "", None), ("empty", "", "video")]
+    inputs += [("prefix", slug[:n], None) for n in range(1, len(slug) + 1)]
+    inputs += [("prefix", name[:n], "video") for n in range(1, min(len(name), 12) + 1)]
+    inputs += [("word", q, None) for q in ("video", "upscaler", "alibaba", "speech", "pro", "2.7", "3d")]
+    inputs += [("words", q, None) for q in ("kling video", "turbo image edit", "wan 2.7", "flux dev")]
+    inputs += [
+        ("typo", q, c)
+        for q, c in (
+            ("vidoe", None), ("klnig", None), ("upsclaer", None), ("txt to vdeo", None),
+            ("seedanse", "video"), ("hailou", None), ("elevn labs", None), ("zzzzqqq", None),
+            ("grk imgine", None), ("backgrund removl", "utility"),
+        )
+    ]
+    return inputs
+
+
+def prefix_baseline(models: Sequence[ModelInfo], query: str, category: str | None = None) -> list[ModelChoice]:
+    """The simplest autocomplete: slugs starting with the query, in list order."""
+    text = query.strip().casefold()
+    wanted = category.casefold() if category else None
+    found: list[ModelChoice] = []
+    for m in models:
+        if m.slug.casefold().startswith(text) and (wanted is None or m.category.casefold() == wanted):
+            found.append(ModelChoice(m.slug, model_label(m)))
+            if len(found) == MAX_CHOICES:
+                break
+    return found
+
+
+def legacy_search(
+    models: Iterable[ModelInfo], query: str, category: str | None = None, limit: int = MAX_CHOICES
+) -> list[ModelChoice]:
+    """The difflib search that ModelIndex replaced (bot/catalog/search.py before eba7b40), verbatim."""
+    limit = max(0, min(limit, MAX_CHOICES))
+    wanted = category.casefold() if category else None
+    pool = [
+        m
+        for m in models
+        if len(m.slug) <= MAX_CHOICE_TEXT and (wanted is None or m.category.casefold() == wanted)
+    ]
+    text = " ".join(query.casefold().split())
+    if not text:
+        pool.sort(key=lambda m: (m.category.casefold(), m.display_name.casefold(), m.slug))
+        return [ModelChoice(m.slug, model_label(m)) for m in pool[:limit]]
+    ranked: list[tuple[int, float, str, str, ModelInfo]] = []
+    for model in pool:
+        rank = _legacy_rank(model, text)
+        if rank is not None:
+            ranked.append((rank[0], -rank[1], model.display_name.casefold(), model.slug, model))
+    ranked.sort(key=lambda r: r[:4])
+    return [ModelChoice(r[4].slug, model_label(r[4])) for r in ranked[:limit]]
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _legacy_rank(model: ModelInfo, text: str) -> tuple[int, float] | None:
+    slug, name = model.slug.casefold(), model.display_name.casefold()
+    fields = (slug, name, model.creator.casefold(), model.category.casefold())
+    if slug.startswith(text) or name.startswith(text):
+        return 0, 0.0
+    words = [w for f in fields for w in _WORD.findall(f)]
+    if any(f.startswith(text) for f in fields) or any(w.startswith(text) for w in words):
+        return 1, 0.0
+    haystack = " ".join(fields)
+    if all(token in haystack for token in text.split()):
+        return 2, 0.0
+    score = _legacy_fuzzy_score(text[:60], (slug, name), words)
+    return (3, score) if score >= 0.6 else None
+
+
+def _legacy_fuzzy_score(text: str, targets: tuple[str, ...], words: list[str]) -> float:
+    compact = text.replace(" ", "")
+    best = 0.0
+    for target in targets:
+        if len(compact) >= 2 and _legacy_is_subsequence(compact, target):
+            best = max(best, 0.7 + 0.3 * len(compact) / max(len(target), 1))
+    for candidate in (*targets, *(w for w in words if len(w) >= 3)):
+        matcher = difflib.SequenceMatcher(None, text, candidate)
+        if matcher.quick_ratio() > best:
+            best = max(best, matcher.ratio())
+    return best
+
+
+def _legacy_is_subsequence(needle: str, haystack: str) -> bool:
+    chars = iter(haystack)
+    return all(c in chars for c in needle)
+
+
+def _time_calls(
+    call: Callable[[str, str | None], object], inputs: Sequence[tuple[str, str, str | None]], repeat: int
+) -> dict[str, list[float]]:
+    """Milliseconds per call, by input kind, each input ``repeat`` times."""
+    times: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        for kind, query, category in inputs:
+            start = time.perf_counter()
+            call(query, category)
+            times.setdefault(kind, []).append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def _pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _all(times: dict[str, list[float]]) -> list[float]:
+    return [t for ts in times.values() for t in ts]
+
+
+def bench_autocomplete(
+    sizes: Sequence[int] = (100, 1000, 5000), repeat: int = 30, legacy_repeat: int = 2, seed: int = 7
+) -> list[Table]:
+    """Per-keystroke model search: new index vs prefix filter vs legacy difflib, same inputs."""
+    main_rows: list[Row] = []
+    kind_rows: list[Row] = []
+    for size in sizes:
+        models = synthetic_models(size, seed)
+        inputs = keystroke_inputs(models, seed)
+        builds = []
+        for _ in range(3):
+            start = time.perf_counter()
+            index = ModelIndex(models)
+            builds.append((time.perf_counter() - start) * 1000)
+        build_ms = statistics.median(builds)
+        new = _time_calls(index.search, inputs, repeat)
+        base = _time_calls(functools.partial(prefix_baseline, models), inputs, repeat)
+        legacy = _time_calls(functools.partial(legacy_search, models), inputs, legacy_repeat)
+        new_all, legacy_p50 = _all(new), statistics.median(_all(legacy))
+        new_p50 = statistics.median(new_all)
+        main_rows.append([
+            f"{size:,}", f"{len(inputs)}", f"{new_p50:.3f}", f"{_pct(new_all, 0.99):.3f}", f"{max(new_all):.3f}",
+            f"{statistics.median(_all(base)):.3f}", f"{legacy_p50:.2f}", f"{new_p50 / legacy_p50:.4f}",
+            f"{build_ms:.1f}",
+        ])
+        for kind in new:
+            kind_rows.append([
+                f"{size:,}", kind, f"{len(new[kind]) // repeat}", f"{statistics.median(new[kind]):.3f}",
+                f"{_pct(new[kind], 0.99):.3f}", f"{statistics.median(legacy[kind]):.2f}",
+                f"{statistics.median(new[kind]) / statistics.median(legacy[kind]):.4f}",
+            ])
+    notes = [
+        f"new: ModelIndex.search, each input x{repeat}; prefix: slugs starting with the query, x{repeat};"
+        f" legacy: the old difflib search, x{legacy_repeat}.",
+        "build ms: ModelIndex over the catalog (median of 3), paid once per snapshot (at refresh), not per keystroke.",
+    ]
+    return [
+        Table(
+            "autocomplete: ms per keystroke",
+            ["models", "inputs", "p50 new", "p99 new", "max new", "p50 prefix", "p50 legacy", "new/legacy",
+             "build ms"],
+            main_rows,
+            notes,
+        ),
+        Table(
+            "autocomplete by input kind: ms per keystroke",
+            ["models", "kind", "inputs", "p50 new", "p99 new", "p50 legacy", "new/legacy"],
+            kind_rows,
+            [],
+        ),
+    ]
+
+
+# -- driver ---------------------------------------------------------------------------------
+
+
+def _run_autocomplete(args: argparse.Namespace) -> list[Table]:
+    return bench_autocomplete(args.sizes, args.repeat, args.legacy_repeat, args.seed)
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], list[Table]]] = {
+    "autocomplete": _run_autocomplete,
+}
+
+
+def print_table(table: Table) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in table.rows)) for i, h in enumerate(table.headers)]
+    print(f"\n{table.title}")
+    print("  ".join(h.rjust(w) for h, w in zip(table.headers, widths, strict=True)))
+    for row in table.rows:
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    for note in table.notes:
+        print(f"  {note}")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=sorted(SECTIONS), help="run this section (repeatable)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000], help="catalog sizes (autocomplete)")
+    parser.add_argument("--repeat", type=int, default=30, help="timed passes over the inputs (autocomplete, new)")
+    parser.add_argument("--legacy-repeat", type=int, default=2, help="timed passes for the slow legacy search")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    for name in args.only or list(SECTIONS):
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        for table in SECTIONS[name](args):
+            print_table(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
