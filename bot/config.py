@@ -9,14 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_core import PydanticUndefined
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError, PydanticUndefined
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .vivix.client import DEFAULT_BASE_URL
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 SECRET_FIELDS = frozenset({"discord_token", "vivix_api_key"})
+QUOTES = ("\"", "'")
 
 HINTS: dict[str, str] = {
     "owner_ids": "a comma-separated list of Discord user ids, e.g. 123456789012345678,234567890123456789",
@@ -71,6 +72,31 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="first wait before logging in again while Discord is unreachable")
     discord_retry_max_seconds: float = Field(
         default=300.0, gt=0, description="longest wait between those login attempts")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unquote(cls, data: object) -> object:
+        """Unwrap values quoted whole, as docker's --env-file passes them (``TOKEN="abc"`` arrives quoted).
+
+        A model validator, so it runs before every field validator whatever their order.
+        """
+        if not isinstance(data, dict):
+            return data
+        unmatched: list[str] = []
+        clean: dict[str, object] = {}
+        for name, value in data.items():
+            if isinstance(value, str):
+                stripped = value.strip()
+                if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in QUOTES:
+                    value = stripped[1:-1]
+                elif stripped[:1] in QUOTES or stripped[-1:] in QUOTES:
+                    unmatched.append(str(name).upper())
+            clean[str(name)] = value
+        if unmatched:
+            raise PydanticCustomError(
+                "unmatched_quote", "unmatched quote in {names}", {"names": ", ".join(sorted(unmatched))}
+            )
+        return clean
 
     @field_validator("owner_ids", mode="before")
     @classmethod
@@ -128,6 +154,11 @@ def describe_errors(err: ValidationError) -> str:
     missing: list[str] = []
     invalid: list[str] = []
     for item in err.errors():
+        if item["type"] == "unmatched_quote":
+            names = (item.get("ctx") or {}).get("names", "?")
+            invalid.append(f"{names}: a value starts or ends with a quote that is not matched at the other "
+                           "end; quote the whole value on both sides, or not at all")
+            continue
         name = str(item["loc"][0]) if item["loc"] else "?"
         env = name.upper()
         given = item.get("input")

@@ -81,6 +81,18 @@ def test_an_unknown_option_is_refused_with_usage(tmp_path: Path) -> None:
     assert "unrecognized arguments: --tokne" in result.stderr
 
 
+def test_an_unmatched_quote_is_refused_naming_the_variable_not_the_value(tmp_path: Path) -> None:
+    # What docker's --env-file passes for a line DISCORD_TOKEN="secret.token.value (closing quote lost).
+    result = run_bot({"DISCORD_TOKEN": '"secret.token.value', "VIVIX_API_KEY": "'vvx_live_hidden'"}, tmp_path)
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Configuration error: DISCORD_TOKEN: a value starts or ends with a quote")
+    assert "VIVIX_API_KEY" not in lines[0]  # quoted on both sides: fine
+    assert "secret.token.value" not in result.stderr and "vvx_live_hidden" not in result.stderr
+
+
 # Runs `python -m bot` exactly as -m does (runpy), with discord.py's API address pointed at a local
 # port that refuses connections, so the test sees a real network failure with or without a network.
 UNREACHABLE_HARNESS = """
