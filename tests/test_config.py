@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import SECRET_FIELDS, ConfigError, Settings, load_settings
 
 BASE = {"_env_file": None, "discord_token": "t0ken.value", "vivix_api_key": "vvx_live_secret"}
 
@@ -127,3 +128,22 @@ def test_every_variable_with_an_unmatched_quote_is_named_in_one_line() -> None:
 
     assert str(caught.value).startswith("LOG_LEVEL, VIVIX_API_KEY: a value starts or ends with a quote")
     assert "vvx_live_secret" not in str(caught.value)
+
+
+def test_the_env_example_names_every_setting_and_works_as_copied() -> None:
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    lines = {m["name"]: (bool(m["comment"]), m["value"])
+             for m in re.finditer(r"^(?P<comment># )?(?P<name>[A-Z_]+)=(?P<value>.*)$", example.read_text(), re.M)}
+
+    assert sorted(lines) == sorted(name.upper() for name in Settings.model_fields)
+    settings = load_settings(_env_file=example)  # placeholders for the secrets, defaults for the rest
+    defaults = load_settings(**BASE)
+    for name in Settings.model_fields:
+        commented, value = lines[name.upper()]
+        if name in SECRET_FIELDS:
+            assert not commented and value
+            continue
+        assert commented, f"{name.upper()} should be commented out at its default"
+        # What the commented line shows is the default: uncommenting it changes nothing.
+        assert getattr(load_settings(**{**BASE, name: value}), name) == getattr(defaults, name), name
+        assert getattr(settings, name) == getattr(defaults, name), name
