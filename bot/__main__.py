@@ -18,6 +18,7 @@ import discord
 from . import __version__, create_bot
 from .config import ConfigError, Settings, describe_settings, load_settings
 from .logs import setup_logging
+from .store.errors import StoreError
 
 log = logging.getLogger("bot")
 
@@ -145,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except discord.PrivilegedIntentsRequired:
         log.error("Discord refused the gateway intents; see the README's set-up steps")
+        return 1
+    except StoreError as err:  # e.g. a database written by a newer version: one line, no traceback
+        log.error("The database cannot be used: %s", err)
         return 1
     except aiohttp.ClientConnectionError as err:
         log.error("Lost Discord (%s); check the network and start the bot again", type(err).__name__)

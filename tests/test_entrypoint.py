@@ -14,6 +14,8 @@ import threading
 from importlib import metadata
 from pathlib import Path
 
+import pytest
+
 from bot import __version__
 from bot.__main__ import backoff_delays
 from bot.config import Settings
@@ -104,6 +106,9 @@ runpy.run_module("bot", run_name="__main__", alter_sys=True)
 """
 
 
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is a POSIX signal")
+
+
 class BotProcess:
     """`python -m bot` (through the harness) with its log lines read as they come."""
 
@@ -150,6 +155,7 @@ class BotProcess:
         return "".join(self.seen)
 
 
+@posix_only
 def test_an_unreachable_discord_is_retried_until_sigterm_stops_it_cleanly(tmp_path: Path) -> None:
     with socket.socket() as refusing:
         refusing.bind(("127.0.0.1", 0))  # bound but not listening: every connection is refused
@@ -166,6 +172,7 @@ def test_an_unreachable_discord_is_retried_until_sigterm_stops_it_cleanly(tmp_pa
     assert "secret.token.value" not in bot.output and "vvx_live_hidden" not in bot.output
 
 
+@posix_only
 def test_sigterm_while_a_login_hangs_stops_cleanly(tmp_path: Path) -> None:
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
