@@ -17,7 +17,7 @@ RUN python -c "import subprocess, sys, tomllib; \
 deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; \
 subprocess.check_call([sys.executable, '-m', 'pip', 'install', *deps])"
 
-COPY README.md ./
+COPY README.md LICENSE ./
 COPY bot ./bot
 COPY cogs ./cogs
 RUN pip install --no-deps .
@@ -27,4 +27,5 @@ VOLUME ["/data"]
 # Passes while HEALTH_PORT is unset (health off); otherwise GET /healthz must answer 200.
 # Python, not curl: the slim image has no curl (see README, "Health and metrics").
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["python", "-m", "bot.ops.probe"]
+# docker stop sends SIGTERM: the bot finishes closing and exits 0.
 CMD ["python", "-m", "bot"]

@@ -9,13 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError, PydanticUndefined
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .vivix.client import DEFAULT_BASE_URL
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 SECRET_FIELDS = frozenset({"discord_token", "vivix_api_key"})
+QUOTES = ("\"", "'")
 
 HINTS: dict[str, str] = {
     "owner_ids": "a comma-separated list of Discord user ids, e.g. 123456789012345678,234567890123456789",
@@ -24,6 +26,8 @@ HINTS: dict[str, str] = {
     "log_level": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     "vivix_base_url": "an http(s) URL such as https://getvivix.com/api/v1",
     "default_guild_allowance": "a whole number of credits, 0 or more",
+    "discord_retry_seconds": "a number of seconds greater than 0",
+    "discord_retry_max_seconds": "a number of seconds greater than 0",
 }
 
 
@@ -36,21 +40,63 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    discord_token: SecretStr = Field(min_length=1)
-    vivix_api_key: SecretStr = Field(min_length=1)
-    vivix_base_url: str = DEFAULT_BASE_URL
-    database_path: Path = Path("data/bot.sqlite3")
-    owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    dev_guild_id: int | None = None
+    discord_token: SecretStr = Field(
+        min_length=1, description="the bot token from the Discord Developer Portal, Bot tab")
+    vivix_api_key: SecretStr = Field(
+        min_length=1, description="your Vivix API key, vvx_live_... (Pro or Ultimate tier)")
+    vivix_base_url: str = Field(
+        default=DEFAULT_BASE_URL, description="the API's base URL; point it at the sandbox to try the bot")
+    database_path: Path = Field(
+        default=Path("data/bot.sqlite3"), description="the SQLite file; its folder is created on first run")
+    owner_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), description="comma-separated Discord user ids of the operators (/operator)")
+    dev_guild_id: int | None = Field(
+        default=None, description="a server id: commands sync there at once (global sync takes up to an hour)")
     # Where /operator is registered; empty: DEV_GUILD_ID, else global but usable only in DMs with the bot.
-    operator_guild_id: int | None = None
-    log_level: LogLevel = "INFO"
+    operator_guild_id: int | None = Field(
+        default=None, description="the server where /operator is registered (empty: DEV_GUILD_ID, else DMs only)")
+    log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
     # Credits: what a server gets on first use.
-    default_guild_allowance: int = Field(default=5000, ge=0)
-    default_member_day_cap: int | None = Field(default=None, ge=0)
-    default_member_cycle_cap: int | None = Field(default=None, ge=0)
-    default_max_in_flight: int = Field(default=3, ge=1)
+    default_guild_allowance: int = Field(
+        default=5000, ge=0, description="credits a server gets per cycle when it first uses the bot")
+    default_member_day_cap: int | None = Field(
+        default=None, ge=0, description="credits a member may spend per day unless admins say otherwise")
+    default_member_cycle_cap: int | None = Field(
+        default=None, ge=0, description="credits a member may spend per cycle unless admins say otherwise")
+    default_max_in_flight: int = Field(
+        default=3, ge=1, description="jobs one member may have waiting or rendering at once")
+
+    # Start-up: while Discord cannot be reached, wait this long before the next login, doubling up to the cap.
+    discord_retry_seconds: float = Field(
+        default=5.0, gt=0, description="first wait before logging in again while Discord is unreachable")
+    discord_retry_max_seconds: float = Field(
+        default=300.0, gt=0, description="longest wait between those login attempts")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unquote(cls, data: object) -> object:
+        """Unwrap values quoted whole, as docker's --env-file passes them (``TOKEN="abc"`` arrives quoted).
+
+        A model validator, so it runs before every field validator whatever their order.
+        """
+        if not isinstance(data, dict):
+            return data
+        unmatched: list[str] = []
+        clean: dict[str, object] = {}
+        for name, value in data.items():
+            if isinstance(value, str):
+                stripped = value.strip()
+                if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in QUOTES:
+                    value = stripped[1:-1]
+                elif stripped[:1] in QUOTES or stripped[-1:] in QUOTES:
+                    unmatched.append(str(name).upper())
+            clean[str(name)] = value
+        if unmatched:
+            raise PydanticCustomError(
+                "unmatched_quote", "unmatched quote in {names}", {"names": ", ".join(sorted(unmatched))}
+            )
+        return clean
 
     @field_validator("owner_ids", mode="before")
     @classmethod
@@ -108,6 +154,11 @@ def describe_errors(err: ValidationError) -> str:
     missing: list[str] = []
     invalid: list[str] = []
     for item in err.errors():
+        if item["type"] == "unmatched_quote":
+            names = (item.get("ctx") or {}).get("names", "?")
+            invalid.append(f"{names}: a value starts or ends with a quote that is not matched at the other "
+                           "end; quote the whole value on both sides, or not at all")
+            continue
         name = str(item["loc"][0]) if item["loc"] else "?"
         env = name.upper()
         given = item.get("input")
@@ -123,3 +174,18 @@ def describe_errors(err: ValidationError) -> str:
         parts.append(f"missing setting {names} (set it in the environment or in .env)")
     parts.extend(invalid)
     return "; ".join(parts)
+
+
+def describe_settings() -> list[tuple[str, str]]:
+    """``(VARIABLE, one line)`` for every setting, from the model's fields, for ``--help``."""
+    lines: list[tuple[str, str]] = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if default is PydanticUndefined:
+            status = "required, secret" if name in SECRET_FIELDS else "required"
+        elif default is None or default == frozenset():
+            status = "optional"
+        else:
+            status = f"default {default:g}" if isinstance(default, float) else f"default {default}"
+        lines.append((name.upper(), f"({status}) {field.description or ''}".rstrip()))
+    return lines
