@@ -409,24 +409,33 @@ async def check_the_run(
         assert (posts[0].outcome, posts[0].message_id) == (job.outcome, job.result_message_id), where
         assert job.delivered_via == "channel", where
 
-    # One generation per job at the API, and the job ended as its generation did.
-    generation_ids = [job.generation_id for job in jobs]
-    assert None not in generation_ids, f"{seed}: a job never reached the API (no fault here is permanent)"
-    assert len(set(generation_ids)) == JOBS, f"{seed}: two jobs share a generation"
+    # One generation per attempt at the API (a generation that failed for a passing cause is
+    # submitted once more, with a new key), and the job ended as its last generation did.
+    assert all(job.generation_id is not None for job in jobs), f"{seed}: a job never reached the API"
+    every_generation = [gid for job in jobs for gid in job.generation_ids]
+    assert len(set(every_generation)) == len(every_generation), f"{seed}: two attempts share a generation"
     stats = state.stats()
-    assert stats.generations_created == JOBS, f"{seed}: {stats.generations_created} generations for {JOBS} jobs"
-    failed = 0
+    assert stats.generations_created == len(every_generation), (
+        f"{seed}: {stats.generations_created} generations for {len(every_generation)} attempts of {JOBS} jobs"
+    )
+    failed_generations = 0
     for job in jobs:
-        assert job.generation_id is not None
-        generation = state.job(job.generation_id)
-        assert generation is not None and generation.params["prompt"] == f"chaos job {created[job.id]}"
         where = f"{seed}: job {job.short_id}"
-        if state.status_of(job.generation_id) == "failed":
-            failed += 1
+        assert len(job.generation_ids) == 1 + job.retries <= 2, where
+        for generation_id in job.generation_ids:
+            generation = state.job(generation_id)
+            assert generation is not None and generation.params["prompt"] == f"chaos job {created[job.id]}", where
+            failed_generations += state.status_of(generation_id) == "failed"
+        for earlier in job.generation_ids[:-1]:  # only a failed generation is tried again
+            assert state.status_of(earlier) == "failed", where
+        last = state.job(job.generation_ids[-1])
+        assert last is not None
+        if state.status_of(last.id) == "failed":
+            assert job.retries == 1, f"{where}: a first failure must be retried, not reported"
             assert (job.outcome, job.credits_used) == (JobOutcome.FAILED, 0), where
         else:
-            assert (job.outcome, job.credits_used) == (JobOutcome.COMPLETED, generation.used), where
-    assert failed == stats.generation_failures_served > 0, f"{seed}: {failed} failed jobs"
+            assert (job.outcome, job.credits_used) == (JobOutcome.COMPLETED, last.used), where
+    assert failed_generations == stats.generation_failures_served > 0, f"{seed}: {failed_generations} failed"
 
     # The ledger: one hold per job, settled at its cost or released, and every server balances.
     assert await services.ledger.open_holds() == [], f"{seed}: holds left open"
