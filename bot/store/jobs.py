@@ -141,7 +141,7 @@ class JobRepository:
 
     async def mark_finished(
         self,
-        conn: Reader,
+        conn: Transaction,
         job_id: str,
         *,
         outcome: JobOutcome,
