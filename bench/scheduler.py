@@ -280,7 +280,7 @@ async def run_one(
 
             async def create(arrival: Arrival) -> Job:
                 model = catalog.require(arrival.model)
-                job = await generation.create(GenerationRequest(
+                job, _ = await generation.create(GenerationRequest(
                     guild_id=arrival.guild_id, channel_id=arrival.guild_id + 1, member_id=arrival.member_id,
                     command=model.category, prompt=f"bench {arrival.model} #{arrival.member_id}",
                     model=arrival.model, params=arrival.params,

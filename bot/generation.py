@@ -15,6 +15,7 @@ from .catalog import (
     validate_request,
 )
 from .clock import Clock
+from .dispatch import Progress
 from .dispatch.dispatcher import Dispatcher
 from .dispatch.errors import QueuePausedError
 from .errors import QueueError, clip
@@ -95,8 +96,9 @@ class GenerationService:
         body = validate_request(model, request.prompt, params)
         return model, body, estimate_hold(model, body)
 
-    async def create(self, request: GenerationRequest) -> Job:
-        """Validate, then hold credits and store the job in one transaction.
+    async def create(self, request: GenerationRequest) -> tuple[Job, Progress]:
+        """Validate, then hold credits and store the job in one transaction; the job takes its
+        place in line, and what its first message should show comes back with it.
 
         Raises ParamValidationError / CatalogUnavailableError before anything is
         held, and the ledger's quota error when the hold is refused.
@@ -125,7 +127,7 @@ class GenerationService:
                 role_ids=tuple(request.role_ids), model=model.slug,
             )
             await self.jobs.insert(tx, job)
-        return job
+        return job, self.dispatcher.enqueued(job)
 
     async def start(self, job_id: str, status_message_id: int | None) -> None:
         """Remember the public status message, then let the dispatcher run the job."""
@@ -134,18 +136,18 @@ class GenerationService:
                 await self.jobs.set_status_message(tx, job_id, status_message_id)
         self.dispatcher.kick()
 
-    async def position_of(self, job_id: str) -> int | None:
+    def position_of(self, job_id: str) -> int | None:
         """The job's place in line (1 = next), or None once it is submitted."""
-        return (await self.dispatcher.queue_positions()).get(job_id)
+        return self.dispatcher.position_of(job_id)
 
-    async def active(self, guild_id: int) -> tuple[list[tuple[int, Job]], list[Job]]:
-        """The server's waiting jobs with their place in line, and its rendering jobs."""
-        positions = await self.dispatcher.queue_positions(guild_id)
+    async def active(self, guild_id: int, *, page: int = 0, per_page: int = 15) -> ActiveJobs:
+        """One page of the server's waiting jobs with their place in line, and its rendering jobs."""
+        places, total = self.dispatcher.waiting_of(guild_id, offset=page * per_page, limit=per_page)
         async with self.db.read() as conn:
-            queued = await self.jobs.list_by_status(conn, JobStatus.QUEUED, guild_id=guild_id)
+            loaded = [(place, await self.jobs.get(conn, job_id)) for place, job_id in places]
             running = await self.jobs.list_by_status(conn, JobStatus.RUNNING, guild_id=guild_id)
-        waiting = sorted(((positions.get(job.id, 0), job) for job in queued), key=lambda pair: pair[0])
-        return waiting, running
+        waiting = [(place, job) for place, job in loaded if job is not None and job.status is JobStatus.QUEUED]
+        return ActiveJobs(waiting, total, running, page, max(1, -(-total // per_page)))
 
     async def cancel(self, guild_id: int, job_ref: str, requester_id: int, *, is_admin: bool) -> Job:
         """Cancel a job with a full refund: a member their own waiting one, an admin any job.
@@ -184,6 +186,15 @@ class GenerationService:
     async def get(self, job_id: str) -> Job | None:
         async with self.db.read() as conn:
             return await self.jobs.get(conn, job_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveJobs:
+    waiting: list[tuple[int, Job]]  # this page: (place in line, job)
+    waiting_total: int  # the server's waiting jobs, all pages
+    running: list[Job]
+    page: int  # 0-based
+    pages: int
 
 
 class CancelRefusedError(QueueError):

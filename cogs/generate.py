@@ -12,7 +12,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import VivixBot
-from bot.dispatch import Progress
 from bot.generation import GenerationRequest, Reference
 from bot.ui.embeds import status_embed
 from bot.ui.errors import send_ephemeral
@@ -153,15 +152,13 @@ class Generate(commands.Cog):
             role_ids=[role.id for role in member.roles],
         )
         services = self.bot.services
-        job = await services.generation.create(request)  # refusals reach the one error handler
+        job, shown = await services.generation.create(request)  # refusals reach the one error handler
         # The job is held and stored: whatever happens to this reply, it must be started.
         message_id: int | None = None
         try:
             model = services.catalog.get(job.model)
-            position = await services.generation.position_of(job.id)
             await interaction.response.send_message(
-                embed=status_embed(job, progress=Progress(position=position),
-                                   model_name=model.display_name if model else None)
+                embed=status_embed(job, progress=shown, model_name=model.display_name if model else None)
             )
             message_id = (await interaction.original_response()).id
         except discord.HTTPException as err:

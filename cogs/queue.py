@@ -23,12 +23,13 @@ class Queue(commands.GroupCog, group_name="queue", description="The generation q
         super().__init__()
 
     @app_commands.command(name="show", description="Jobs waiting and rendering in this server")
+    @app_commands.describe(page="Which page of the waiting jobs (15 a page)")
     @app_commands.guild_only()
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 10_000] = 1) -> None:
         assert interaction.guild is not None
-        waiting, running = await self.bot.services.generation.active(interaction.guild.id)
+        active = await self.bot.services.generation.active(interaction.guild.id, page=page - 1)
         await interaction.response.send_message(
-            embed=queue_embed(waiting, running, self.bot.clock()), ephemeral=True,
+            embed=queue_embed(active, self.bot.clock()), ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
@@ -53,11 +54,11 @@ class Queue(commands.GroupCog, group_name="queue", description="The generation q
     async def _cancellable(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         if interaction.guild is None:
             return []
-        waiting, running = await self.bot.services.generation.active(interaction.guild.id)
+        active = await self.bot.services.generation.active(interaction.guild.id, per_page=25)
         admin = _is_admin(interaction)
-        listed = [(f"#{position}", job) for position, job in waiting]
+        listed = [(f"#{position}", job) for position, job in active.waiting]
         if admin:  # only admins may cancel a job the service is already rendering
-            listed += [("rendering", job) for job in running if job.cancelled_by is None]
+            listed += [("rendering", job) for job in active.running if job.cancelled_by is None]
         choices = []
         for where, job in listed:
             if not admin and job.member_id != interaction.user.id:

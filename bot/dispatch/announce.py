@@ -1,29 +1,60 @@
-"""Telling waiting members their new place in line: one pass at a time, at most every few seconds."""
+"""Telling waiting members their place in line, at a cost that does not grow with the queue.
+
+The first ``EXACT_PLACES`` places are shown exactly; further back a round figure ("about 50
+ahead") that changes only when the job crosses into another band. A pass walks at most
+``ANNOUNCE_DEPTH`` places from the front, so a queue of 50,000 costs what one of 1,000 does;
+a job further back keeps the band it was shown when it was queued until it comes within reach.
+When the queue pauses or resumes, one pass walks the whole line, since every waiting message
+must say so. A message is edited only when what it shows changes.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import math
+from collections.abc import Callable
 
 from ..jobs import JobStatus
 from .context import DispatchContext
 from .delivery import Messenger
 from .types import Progress
 
-QueueOrder = Callable[[], Awaitable[list[tuple[str, int]]]]
+EXACT_PLACES = 10
+ANNOUNCE_DEPTH = 1000
+BANDS = ((50, 10), (200, 50), (1000, 100), (5000, 500))  # up to N ahead: rounded up to a multiple of step
+TOP_STEP = 5000
+
+Shown = tuple[int, bool, str | None]  # (place shown, approximate, pause code)
+
+
+def shown_place(position: int) -> tuple[int, bool]:
+    """(what to show, whether it is a round figure) for a place in line."""
+    if position <= EXACT_PLACES:
+        return position, False
+    for limit, step in BANDS:
+        if position <= limit:
+            return math.ceil(position / step) * step, True
+    return math.ceil(position / TOP_STEP) * TOP_STEP, True
 
 
 class PositionAnnouncer:
-    def __init__(
-        self, ctx: DispatchContext, messenger: Messenger, order: QueueOrder, paused: Callable[[], str | None]
-    ) -> None:
+    def __init__(self, ctx: DispatchContext, messenger: Messenger, paused: Callable[[], str | None]) -> None:
         self.ctx = ctx
         self.messenger = messenger
-        self.order = order
         self.paused = paused
         self._task: asyncio.Task[None] | None = None
         self._again = False
-        self._announced: dict[str, tuple[int, str | None]] = {}  # job id -> the place and pause last shown
+        self._shown: dict[str, Shown] = {}  # job id -> what its message shows now
+        self._paused_shown: str | None = None
+
+    def first_shown(self, job_id: str) -> Progress:
+        """What a just-queued job's first message shows; remembered so no pass edits it again."""
+        position = self.ctx.queue.position(job_id)
+        if position is None:
+            return Progress(paused=self.paused())
+        place, approximate = shown_place(position)
+        self._shown[job_id] = (place, approximate, self.paused())
+        return Progress(position=place, approximate=approximate, paused=self.paused())
 
     def soon(self) -> None:
         if self._task is not None and not self._task.done():
@@ -32,18 +63,27 @@ class PositionAnnouncer:
         self._task = self.ctx.tasks.spawn(self._run(), "announce positions")
 
     async def _run(self) -> None:
-        ctx = self.ctx
         while True:
             self._again = False
-            paused = self.paused()
-            current = {job_id: (n, paused) for n, (job_id, _) in enumerate(await self.order(), 1)}
-            async with ctx.db.read() as conn:
-                waiting = await ctx.jobs.list_by_status(conn, JobStatus.QUEUED)
-            for job in sorted(waiting, key=lambda j: current.get(j.id, (0, None))[0]):
-                shown = current.get(job.id)
-                if shown is not None and self._announced.get(job.id) != shown:
-                    await self.messenger.notify(job, Progress(position=shown[0], paused=shown[1]))
-            self._announced = current
+            await self._pass()
             if not self._again:
                 return
-            await asyncio.sleep(ctx.pauses.announce_gap)
+            await asyncio.sleep(self.ctx.pauses.announce_gap)
+
+    async def _pass(self) -> None:
+        ctx = self.ctx
+        paused = self.paused()
+        depth = None if paused != self._paused_shown else ANNOUNCE_DEPTH
+        self._paused_shown = paused
+        for position, job_id, _ in list(ctx.queue.in_order(limit=depth)):
+            place, approximate = shown_place(position)
+            shown = (place, approximate, paused)
+            if self._shown.get(job_id) == shown:
+                continue
+            job = await ctx.load(job_id)
+            if job is None or job.status is not JobStatus.QUEUED:
+                continue
+            self._shown[job_id] = shown
+            await self.messenger.notify(job, Progress(position=place, approximate=approximate, paused=paused))
+        if len(self._shown) > 2 * len(ctx.queue) + 100:  # forget jobs that left the line, now and then
+            self._shown = {job_id: shown for job_id, shown in self._shown.items() if job_id in ctx.queue}

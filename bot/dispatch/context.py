@@ -15,8 +15,10 @@ from ..polling import PollPlan
 from ..ratelimit import RateBudget
 from ..store.database import Database
 from ..store.jobs import JobRepository
+from ..store.timestamps import to_db_time
 from ..tasks import TaskSupervisor
 from ..vivix.client import VivixClient
+from .queue_index import QueueIndex
 from .types import Checkpoint, Notifier, Pauses
 
 
@@ -34,6 +36,7 @@ class DispatchContext:
     budget: RateBudget
     alerts: Alerts
     wallet: WalletWatch
+    queue: QueueIndex = field(default_factory=QueueIndex)
     pauses: Pauses = field(default_factory=Pauses)
     checkpoint: Checkpoint | None = None
     closed: bool = False
@@ -50,6 +53,10 @@ class DispatchContext:
     async def observe_wallet(self) -> None:
         """The balance the API reported last (``X-Credits-Balance`` or /models), to the wallet watch."""
         await self.wallet.observe(self.api.credits_balance, self.catalog.tier)
+
+    def back_in_line(self, job: Job) -> None:
+        """The job is QUEUED again (a retry, a deferred submit): its old place in its server's line."""
+        self.queue.add(job.id, job.guild_id, to_db_time(job.created_at))
 
     async def load(self, job_id: str) -> Job | None:
         async with self.db.read() as conn:

@@ -23,13 +23,13 @@ from .delivery import Messenger
 from .errors import MANUAL
 from .finish import Finisher
 from .follow import Follower
-from .order import round_robin
 from .pause import PauseControl, QueuePause
 from .submit import Submitter
-from .types import Checkpoint, Notifier, Pauses
+from .types import Checkpoint, Notifier, Pauses, Progress
 
 log = logging.getLogger(__name__)
 
+INDEX_RECHECK_SECONDS = 600.0
 DEFAULT_LIMITS = (240, 5)  # calls per minute, jobs at once: the Pro tier, until /models says otherwise
 
 
@@ -60,7 +60,7 @@ class Dispatcher:
         self.messenger = Messenger(self.ctx)
         self.finisher = Finisher(self.ctx, self.messenger)
         self.follower = Follower(self.ctx, self.finisher, self.messenger, on_slot_free=self.kick)
-        self.announcer = PositionAnnouncer(self.ctx, self.messenger, self._queued_in_order, self._paused_code)
+        self.announcer = PositionAnnouncer(self.ctx, self.messenger, self._paused_code)
         self.pause_control = PauseControl(
             self.ctx, alerts, on_resume=self.kick, on_change=self.announcer.soon, next_hold=self._next_hold,
         )
@@ -71,7 +71,7 @@ class Dispatcher:
         self._pump_again = False
         self._wake_at: float | None = None
         self._hold_off_until = 0.0
-        self._last_guild: int | None = None
+        self._index_checked_at = 0.0
 
     @property
     def checkpoint(self) -> Checkpoint | None:
@@ -112,6 +112,7 @@ class Dispatcher:
         ctx = self.ctx
         async with ctx.db.transaction() as tx:
             await ctx.jobs.requeue_all_submitting(tx)  # resubmitted with their stored keys
+        await self._rebuild_queue_index()
         async with ctx.db.read() as conn:
             running = await ctx.jobs.list_by_status(conn, JobStatus.RUNNING)
             finished = await ctx.jobs.list_by_status(conn, JobStatus.FINISHED)
@@ -199,30 +200,58 @@ class Dispatcher:
                 return
             self.announcer.soon()
 
-    async def _queued_in_order(self) -> list[tuple[str, int]]:
+    async def _rebuild_queue_index(self) -> None:
+        """The in-memory line, from the database: at start, and whenever the two could differ."""
         async with self.ctx.db.read() as conn:
-            queued = await self.ctx.jobs.queue_order(conn)
-        return round_robin(queued, after_guild=self._last_guild, skip=self.follower.running)
+            waiting = await self.ctx.jobs.waiting(conn)
+        self.ctx.queue.replace_all(waiting)
+        self._index_checked_at = self.ctx.now()
 
-    async def queue_positions(self, guild_id: int | None = None) -> dict[str, int]:
-        """Job id -> place in line (1 = next), across all servers; only ``guild_id``'s jobs when given."""
-        order = await self._queued_in_order()
-        return {job_id: n for n, (job_id, guild) in enumerate(order, 1) if guild_id in (None, guild)}
+    def enqueued(self, job: Job) -> Progress:
+        """A new job is stored as QUEUED: it takes its place in line (call right after create).
+        Returns what its first message should show: its place, or a round figure further back."""
+        self.ctx.back_in_line(job)
+        return self.announcer.first_shown(job.id)
+
+    def position_of(self, job_id: str) -> int | None:
+        """The job's place in line (1 = next), or None when it is not waiting. O(servers waiting)."""
+        return self.ctx.queue.position(job_id)
+
+    def waiting_of(self, guild_id: int, *, offset: int = 0, limit: int = 15) -> tuple[list[tuple[int, str]], int]:
+        """(place, job id) of one page of a server's waiting jobs in line order, and how many it has."""
+        page = [(place, job_id) for place, job_id, _ in self.ctx.queue.in_order(limit=offset + limit,
+                                                                                   guild_id=guild_id)]
+        return page[offset:], self.ctx.queue.count(guild_id)
 
     async def _next_hold(self) -> int | None:
         """What the next job to submit holds: the most the wallet must cover to take it."""
-        order = await self._queued_in_order()
-        job = await self.ctx.load(order[0][0]) if order else None
+        picked = self.ctx.queue.next()
+        job = await self.ctx.load(picked[0]) if picked else None
         return job.held if job is not None else None
 
     async def _next_queued(self) -> Job | None:
-        order = await self._queued_in_order()
-        if not order:
-            return None
-        job = await self.ctx.load(order[0][0])
-        if job is not None:
-            self._last_guild = job.guild_id
-        return job
+        """The next job in line, read from the database; a stale entry in the index is dropped.
+        When the index is empty, or every few minutes, it is checked against the database, so a
+        job queued by a path that forgot the index waits at most that long."""
+        queue = self.ctx.queue
+        if self.ctx.now() - self._index_checked_at > INDEX_RECHECK_SECONDS:
+            await self._rebuild_queue_index()
+        while True:
+            picked = queue.next()
+            if picked is None:
+                async with self.ctx.db.read() as conn:
+                    missing = await self.ctx.jobs.any_waiting(conn)
+                if not missing:
+                    return None
+                log.warning("The queue index missed waiting jobs; rebuilding it from the database")
+                await self._rebuild_queue_index()
+                continue
+            job = await self.ctx.load(picked[0])
+            if job is None or job.status is not JobStatus.QUEUED:
+                queue.discard(picked[0])
+                continue
+            queue.after_guild = job.guild_id
+            return job
 
     # -- cancelling ----------------------------------------------------------
 

@@ -59,6 +59,7 @@ class Finisher:
             )
         if not moved:
             return False
+        ctx.back_in_line(job)
         log.warning("Job %s: generation %s failed (%s); submitting it once more",
                     job.short_id, job.generation_id, generation.error)
         retried = await ctx.load(job.id)
@@ -127,6 +128,7 @@ class Finisher:
             if not moved:
                 return None
             await ctx.ledger.release_in(tx, job_id)
+        ctx.queue.discard(job_id)
         finished = await ctx.load(job_id)
         assert finished is not None, "a finished job is never deleted"
         await self.messenger.deliver(finished)

@@ -1,7 +1,8 @@
 """The waiting jobs in submit order, kept in memory so neither picking the next job nor telling a
 member their place costs a scan of the queue.
 
-Per server, jobs wait oldest first (by ``created_at``, then id); servers take turns one job each,
+Per server, jobs wait oldest first (by ``created_at``, then in the order they were added: jobs
+made in the same instant keep their arrival order, as rowid keeps it in the database); servers take turns one job each,
 starting after the server served last (the same rule as ``order.round_robin``, which stays the
 reference the tests compare with). Costs, with n waiting jobs and G servers that have any:
 ``next`` O(log G), ``add``/``discard`` O(log n), ``position`` O(G + log n).
@@ -12,11 +13,12 @@ is still claimed in the database, so a stale entry is skipped, never submitted t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 
 from sortedcontainers import SortedList
 
-Key = tuple[str, str]  # (created_at as stored: fixed-width UTC text, job id)
+Key = tuple[str, int, str]  # (created_at as stored: fixed-width UTC text, arrival number, job id)
 
 
 class QueueIndex:
@@ -25,6 +27,7 @@ class QueueIndex:
         self._guilds: SortedList = SortedList()  # guilds with at least one waiting job
         self._where: dict[str, tuple[int, Key]] = {}
         self.after_guild: int | None = None  # the server served last: the next turn starts after it
+        self._arrivals = itertools.count()
 
     def __len__(self) -> int:
         return len(self._where)
@@ -32,8 +35,13 @@ class QueueIndex:
     def __contains__(self, job_id: object) -> bool:
         return job_id in self._where
 
+    def count(self, guild_id: int) -> int:
+        """How many jobs of one server wait."""
+        jobs = self._by_guild.get(guild_id)
+        return len(jobs) if jobs is not None else 0
+
     def replace_all(self, waiting: Iterable[tuple[str, int, str]]) -> None:
-        """(job id, guild id, created_at text) of every waiting job, from the database."""
+        """(job id, guild id, created_at text) of every waiting job, from the database, oldest first."""
         self._by_guild.clear()
         self._guilds.clear()
         self._where.clear()
@@ -43,7 +51,7 @@ class QueueIndex:
     def add(self, job_id: str, guild_id: int, created: str) -> None:
         if job_id in self._where:
             return
-        key = (created, job_id)
+        key = (created, next(self._arrivals), job_id)
         jobs = self._by_guild.get(guild_id)
         if jobs is None:
             jobs = self._by_guild[guild_id] = SortedList()
@@ -75,7 +83,7 @@ class QueueIndex:
         if not self._guilds:
             return None
         guild_id = self._guilds[self._rotation_start()]
-        return self._by_guild[guild_id][0][1], guild_id
+        return self._by_guild[guild_id][0][2], guild_id
 
     def position(self, job_id: str) -> int | None:
         """The job's place in line (1 = next), or None when it is not waiting."""
@@ -118,7 +126,7 @@ class QueueIndex:
                 still.append(guild)
                 place += 1
                 if guild_id is None or guild == guild_id:
-                    yield place, jobs[turn][1], guild
+                    yield place, jobs[turn][2], guild
                     yielded += 1
                     if limit is not None and yielded >= limit:
                         return

@@ -47,8 +47,10 @@ class Submitter:
         """
         ctx = self.ctx
         async with ctx.db.transaction() as tx:
-            if not await ctx.jobs.claim_for_submit(tx, job.id):
-                return None  # cancelled since it was read: on to the next
+            claimed = await ctx.jobs.claim_for_submit(tx, job.id)
+        ctx.queue.discard(job.id)
+        if not claimed:
+            return None  # cancelled since it was read: on to the next
         await ctx.mark("before_submit", job)
         try:
             created = await ctx.api.generate(
@@ -61,6 +63,7 @@ class Submitter:
             log.info("Submit of job %s deferred %.1fs: %s", job.short_id, pause, err.code)
             async with ctx.db.transaction() as tx:
                 await ctx.jobs.requeue(tx, job.id, err.code)
+            ctx.back_in_line(job)
             return pause
         except (VivixTransportError, ServerError, BadResponseError) as err:
             # The service may or may not have made the job: only a resubmit with the same key can tell.
@@ -71,6 +74,7 @@ class Submitter:
                         job.short_id, err.code, err.status, err.request_id)
             async with ctx.db.transaction() as tx:
                 await ctx.jobs.requeue(tx, job.id, err.code)
+            ctx.back_in_line(job)
             await self.pause.pause_for(err)
             return None
         except VivixAPIError as err:
@@ -115,6 +119,7 @@ class Submitter:
             try:
                 async with self.ctx.db.transaction() as tx:
                     await self.ctx.jobs.requeue(tx, job.id, "UNRECORDED")
+                self.ctx.back_in_line(job)
                 break
             except Exception as err:
                 delay = min(self.ctx.pauses.max_queue_pause, delay * 2)
@@ -133,6 +138,7 @@ class Submitter:
         code = getattr(err, "code", None) or type(err).__name__
         async with ctx.db.transaction() as tx:
             await ctx.jobs.requeue(tx, job.id, code)
+        ctx.back_in_line(job)
         pause = min(ctx.pauses.max_queue_pause, ctx.pauses.submit_retry * 2 ** min(job.attempts, 10))
         log.warning("Submit of job %s failed (%s); queue paused %.0fs", job.short_id, code, pause)
         return pause

@@ -42,7 +42,8 @@ class Delivery:
 class Progress:
     """Where a job stands, for the member: its place in line, or how far it has rendered."""
 
-    position: int | None = None  # 1 = next to be submitted
+    position: int | None = None  # 1 = next to be submitted; a round figure when ``approximate``
+    approximate: bool = False  # ``position`` is a band ("about 50 ahead"), not the exact place
     elapsed: float | None = None  # seconds since submit
     expected: float | None = None  # seconds the whole render is expected to take
     paused: str | None = None  # why the whole queue is paused (an API code, or MANUAL)

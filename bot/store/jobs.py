@@ -82,13 +82,16 @@ class JobRepository:
         rows = await conn.fetch_all(sql + " ORDER BY created_at, rowid", args)
         return [_row_to_job(row) for row in rows]
 
-    async def queue_order(self, conn: Reader) -> list[tuple[str, int]]:
-        """(id, guild_id) of every queued job, oldest first: what the queue needs to pick the
-        next job without loading every waiting job's request."""
+    async def waiting(self, conn: Reader) -> list[tuple[str, int, str]]:
+        """(id, guild_id, created_at as stored) of every queued job, oldest first: what the queue
+        index is rebuilt from, without loading every waiting job's request."""
         rows = await conn.fetch_all(
-            "SELECT id, guild_id FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid"
+            "SELECT id, guild_id, created_at FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid"
         )
-        return [(str(id_), int(guild_id)) for id_, guild_id in rows]
+        return [(str(id_), int(guild_id), str(created)) for id_, guild_id, created in rows]
+
+    async def any_waiting(self, conn: Reader) -> bool:
+        return await conn.fetch_value("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1") is not None
 
     async def claim_for_submit(self, conn: Transaction, job_id: str) -> bool:
         """QUEUED -> SUBMITTING, so a cancel cannot slip in while the API call is under way."""

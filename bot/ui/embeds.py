@@ -70,16 +70,24 @@ def clock_text(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def _place(progress: Progress) -> str:
+    if not progress.position:
+        return ""
+    if progress.approximate:
+        return f" · about {progress.position:,} ahead"
+    return f" · position {progress.position}"
+
+
 def status_embed(
     job: Job, *, progress: Progress | None = None, model_name: str | None = None
 ) -> discord.Embed:
     """The public message answering the command, edited as the job moves."""
     progress = progress or Progress()
     if job.status is JobStatus.QUEUED and progress.paused:
-        state = "⏸️ Paused" + (f" · position {progress.position}" if progress.position else "")
+        state = "⏸️ Paused" + _place(progress)
         colour = discord.Colour.orange()
     elif job.status is JobStatus.QUEUED:
-        state = "⏳ Queued" + (f" · position {progress.position}" if progress.position else "")
+        state = "⏳ Queued" + _place(progress)
         if progress.retrying or job.retries:
             state += " · retrying after a passing failure"
         colour = discord.Colour.light_grey()

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import discord
 
+from ..generation import ActiveJobs
 from ..jobs import Job
 from .embeds import BRAND, clock_text
 
@@ -17,19 +18,23 @@ def _line(job: Job, tail: str) -> str:
     return f"<@{job.member_id}> · `{job.model}` · “{prompt}” · {tail} · `{job.short_id}`"
 
 
-def queue_embed(waiting: list[tuple[int, Job]], running: list[Job], now: datetime) -> discord.Embed:
+def queue_embed(active: ActiveJobs, now: datetime) -> discord.Embed:
     embed = discord.Embed(title="Generation queue", colour=BRAND)
-    if not waiting and not running:
+    running, waiting = active.running, active.waiting
+    if not active.waiting_total and not running:
         embed.description = "Nothing is waiting or rendering in this server."
         return embed
     if running:
         lines = [_line(job, _rendering(job, now)) for job in running[:MAX_LINES]]
         embed.add_field(name=f"Rendering ({len(running)})", value="\n".join(lines), inline=False)
-    if waiting:
-        lines = [_line(job, f"#{position}" if position else "waiting") for position, job in waiting[:MAX_LINES]]
-        if len(waiting) > MAX_LINES:
-            lines.append(f"…and {len(waiting) - MAX_LINES} more")
-        embed.add_field(name=f"Waiting ({len(waiting)})", value="\n".join(lines), inline=False)
+    if active.waiting_total:
+        lines = [_line(job, f"#{position}") for position, job in waiting[:MAX_LINES]]
+        if not lines:
+            lines = [f"Page {active.page + 1} is past the end: there are {active.pages} pages."]
+        name = f"Waiting ({active.waiting_total})"
+        if active.pages > 1:
+            name += f" · page {min(active.page + 1, active.pages)} of {active.pages} (`/queue show page:`)"
+        embed.add_field(name=name, value="\n".join(lines), inline=False)
     embed.set_footer(text="Positions count every server sharing the bot. /queue cancel cancels a waiting job of yours "
                          "(admins: any job).")
     return embed

@@ -251,7 +251,7 @@ class Process:
     async def submit(self, n: int, guild_id: int, member_id: int, model: str, params: dict[str, object]) -> Job:
         async with self.lock:
             generation = self.services.generation
-            job = await generation.create(GenerationRequest(
+            job, _ = await generation.create(GenerationRequest(
                 guild_id=guild_id, channel_id=guild_id + 1, member_id=member_id, command="imagine",
                 prompt=f"chaos job {n}", model=model, params=params,
             ))

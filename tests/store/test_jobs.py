@@ -65,9 +65,9 @@ async def test_queue_order_is_time_order_whatever_zone_a_time_was_given_in(tmp_p
             for job_id, at in created.items():
                 await repo.insert(tx, _job(job_id, at))
         async with db.read() as conn:
-            order = await repo.queue_order(conn)
+            order = await repo.waiting(conn)
             queued = await repo.list_by_status(conn, JobStatus.QUEUED)
     expected = ["early", "middle", "middle-and-a-bit", "late"]
-    assert [job_id for job_id, _ in order] == expected
+    assert [job_id for job_id, _, _ in order] == expected
     assert [job.id for job in queued] == expected
     assert [job.created_at for job in queued] == sorted(created.values())
