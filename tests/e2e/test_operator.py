@@ -5,9 +5,11 @@ from __future__ import annotations
 import discord
 import pytest
 import simcord
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.ledger import InvalidInputError
+from bot.ops.commitment import OverCommitError
 from bot.sandbox.faults import Fault
 from bot.sandbox.server import SandboxServer
 from bot.ui.errors import NotOperatorError
@@ -170,6 +172,100 @@ async def test_servers_lists_allowance_and_spend(world: World, settings: Setting
     assert first.startswith(f"**Makers** `{world.guild.id}`\n5,000 per 30 days · spent **420** this cycle · "
                             "4,580 available · 0 held · renews <t:")
     assert second.startswith("*(the bot is not in it)*** `777000000000000777`\n100 per 30 days · spent **0**")
+    assert fields_of(result)["Promised vs wallet"] == (
+        "**5,100** credits per 30 days promised to servers, against the **pro** wallet's **15,000** per 30 days."
+    )
+
+
+# -- over-commitment: promises per 30 days against the wallet's budget for its tier -------------------
+
+OTHER_GUILD = 777_000_000_000_000_777
+THIRD_GUILD = 888_000_000_000_000_888
+
+
+async def test_servers_warns_when_promises_exceed_the_wallet(world: World, settings: Settings) -> None:
+    operator = await make_operator(world.env, settings)
+    ledger = bot_of(world.env).services.ledger
+    await world.alice.slash(world.channel, "credits")  # Makers: 5,000 per 30 days
+    await ledger.set_allowance(OTHER_GUILD, 200, actor="test")
+    await ledger.set_cycle(OTHER_GUILD, "daily", actor="test")  # 200 x 30 = 6,000
+    await ledger.set_allowance(THIRD_GUILD, 1000, actor="test")
+    await ledger.set_cycle(THIRD_GUILD, "weekly", actor="test")  # 1,000 x 30/7 = 4,285.7
+
+    result = await operator.slash("operator servers")
+
+    embed = result.response.embeds[0]
+    assert fields_of(result)["Promised vs wallet"] == (
+        "**15,286** credits per 30 days promised to servers, against the **pro** wallet's **15,000** per 30 days."
+        "\n⚠️ **Over-committed by 286**: if servers spend what they are promised, the wallet runs dry first."
+    )
+    assert embed.footer.text == (
+        "Allowances per 30 days: daily x30, weekly x30/7, monthly and 30-day x1, rounded up."
+    )
+
+
+async def test_servers_says_when_the_tier_has_no_known_budget(
+    world: World, settings: Settings, sandbox: SandboxServer
+) -> None:
+    sandbox.state.add_key("vvx_sandbox_enterprise", tier="enterprise")
+    operator = await make_operator(world.env, settings, vivix_api_key=SecretStr("vvx_sandbox_enterprise"))
+    await world.alice.slash(world.channel, "credits")
+
+    result = await operator.slash("operator servers")
+
+    assert fields_of(result)["Promised vs wallet"] == (
+        "**5,000** credits per 30 days promised to servers; the wallet's budget is unknown "
+        "(API tier `enterprise`), so it cannot be checked."
+    )
+
+
+async def test_an_allowance_that_over_commits_waits_for_confirm(world: World, settings: Settings) -> None:
+    operator = await make_operator(world.env, settings)
+    ledger = bot_of(world.env).services.ledger
+    await world.alice.slash(world.channel, "credits")  # Makers: 5,000 per 30 days
+
+    held_back = await operator.slash("operator allowance", server=str(OTHER_GUILD), amount=12_000)
+
+    assert reply_of(held_back) == (
+        "⚠️ That would promise servers **17,000** credits per 30 days in all (now **5,000**), more than "
+        "the **pro** wallet's **15,000** per 30 days. Nothing was changed.\n"
+        "To set it anyway, run the same `/operator allowance` with `confirm: True`.\n"
+        "-# Allowances per 30 days: daily x30, weekly x30/7, monthly and 30-day x1, rounded up."
+    )
+    assert_refused(world.env, OverCommitError)
+    assert [s.guild_id for s in await ledger.list_guilds()] == [world.guild.id]
+
+    confirmed = await operator.slash("operator allowance", server=str(OTHER_GUILD), amount=12_000, confirm=True)
+
+    assert reply_of(confirmed).endswith(
+        "\n**17,000** credits per 30 days promised to servers, against the **pro** wallet's **15,000** per "
+        "30 days.\n⚠️ **Over-committed by 2,000**: if servers spend what they are promised, the wallet runs dry first."
+    )
+    assert (await ledger.guild_status(OTHER_GUILD)).allowance == 12_000
+
+
+async def test_lowering_an_allowance_is_never_held_back(world: World, settings: Settings) -> None:
+    operator = await make_operator(world.env, settings)
+    ledger = bot_of(world.env).services.ledger
+    await ledger.set_allowance(world.guild.id, 20_000, actor="test")  # already over the 15,000
+
+    result = await operator.slash("operator allowance", server=str(world.guild.id), amount=16_000)
+
+    assert reply_of(result).startswith("✅ **Makers**")
+    assert "Over-committed by 1,000" in reply_of(result)
+    assert (await ledger.guild_status(world.guild.id)).allowance == 16_000
+
+
+async def test_within_the_budget_an_allowance_needs_no_confirm(world: World, settings: Settings) -> None:
+    operator = await make_operator(world.env, settings)
+    await world.alice.slash(world.channel, "credits")
+
+    result = await operator.slash("operator allowance", server=str(OTHER_GUILD), amount=10_000)
+
+    assert reply_of(result) == (
+        f"✅ Server (`{OTHER_GUILD}`) now gets **10,000** credits per 30 days; **10,000** left this cycle."
+        "\nThe bot is not in that server (yet); the setting waits for it."
+    )
 
 
 # -- with OPERATOR_GUILD_ID (or DEV_GUILD_ID): only in that server, for its administrators ----------
