@@ -1,4 +1,5 @@
-"""/operator: the bot's operator (OWNER_IDS) sets servers' allowances and reads the API wallet.
+"""/operator: the bot's operator (OWNER_IDS) sets servers' allowances, reads the API wallet and
+looks up any job's whole record.
 
 Hidden from everyone else: registered only in OPERATOR_GUILD_ID (else DEV_GUILD_ID)
 for administrators, or, when neither is set, globally but usable only in DMs
@@ -16,10 +17,12 @@ from discord.ext import commands
 from bot.client import VivixBot
 from bot.ledger import CycleKind
 from bot.ops.commitment import OverCommitError, allowance_change, commitment
+from bot.ops.job_record import MAX_SUGGESTIONS, MIN_PREFIX, JobRecords
 from bot.ui.errors import NotOperatorError, send_ephemeral
 from bot.ui.guild_quota import per_cycle
 from bot.ui.names import server_name
 from bot.ui.operator import commitment_text, servers_embed, wallet_embed
+from bot.ui.operator_job import job_record_embed
 from bot.ui.redaction import redact_embed
 
 log = logging.getLogger(__name__)
@@ -118,6 +121,28 @@ class Operator(commands.GroupCog, group_name="operator", group_description="The 
         names = {server.guild_id: server_name(self.bot, server.guild_id) for server in servers}
         embed = servers_embed(servers, names, commitment(servers, services.catalog.tier))
         await interaction.response.send_message(embed=redact_embed(embed), ephemeral=True)
+
+    @app_commands.command(name="job", description="A job's whole record: request, API answers, timings, ledger")
+    @app_commands.rename(job_ref="id")
+    @app_commands.describe(job_ref=f"The job's id, or at least its first {MIN_PREFIX} characters")
+    @operator_only
+    async def job(self, interaction: discord.Interaction, job_ref: str) -> None:
+        record = await self._records().find(job_ref)
+        embed = job_record_embed(record, server_name(self.bot, record.job.guild_id))
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @job.autocomplete("job_ref")
+    async def _job_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if not self.bot.is_operator(interaction.user.id):
+            return []
+        return [
+            app_commands.Choice(name=f"{job_id} · {model} · {state}"[:100], value=job_id)
+            for job_id, model, state in await self._records().suggest(current)
+        ][:MAX_SUGGESTIONS]
+
+    def _records(self) -> JobRecords:
+        services = self.bot.services
+        return JobRecords(services.db, services.jobs, services.ledger)
 
 
 async def setup(bot: VivixBot) -> None:

@@ -99,7 +99,8 @@ def test_setup_logging_registers_its_secrets_for_redact() -> None:
 
 @pytest.mark.usefixtures("registry")
 def test_create_bot_registers_the_token_and_the_api_key() -> None:
-    settings = Settings(_env_file=None, discord_token=TOKEN, vivix_api_key=KEY)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, discord_token=SecretStr(TOKEN),  # type: ignore[call-arg]
+                        vivix_api_key=SecretStr(KEY))
 
     create_bot(settings)
 
