@@ -6,8 +6,8 @@ and nothing is asserted: read the ratios.
 
 Run from the project root::
 
-    .venv/bin/python -m bench.scale                        # every section
-    .venv/bin/python -m bench.scale --only autocomplete    # one section
+    python -m bench.scale                        # every section
+    python -m bench.scale --only autocomplete    # one section
 
 Sections:
 - ``autocomplete``: model autocomplete per keystroke over synthetic catalogs of 100 / 1,000 /

@@ -12,6 +12,7 @@ from .clock import Clock
 from .config import Settings
 from .services import Services
 from .tasks import TaskSupervisor
+from .ui.alerts import DiscordAlertSink
 from .ui.delivery import DiscordNotifier
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ class VivixBot(commands.Bot):
     async def setup_hook(self) -> None:
         tasks = TaskSupervisor()
         self.services = await Services.open(
-            self.settings, clock=self.clock, notifier=DiscordNotifier(self, tasks), tasks=tasks
+            self.settings, clock=self.clock, notifier=DiscordNotifier(self, tasks), tasks=tasks,
+            alert_sink=DiscordAlertSink(self),
         )
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # Where /operator is registered; empty: DEV_GUILD_ID, else global but usable only in DMs with the bot.
     operator_guild_id: int | None = Field(
         default=None, description="the server where /operator is registered (empty: DEV_GUILD_ID, else DMs only)")
+    operator_log_channel_id: int | None = Field(
+        default=None, description="a channel id where operator alerts are posted too (besides DMs to OWNER_IDS)")
+    wallet_alert_below: int | None = Field(
+        default=None, ge=0,
+        description="alert the operators when the API wallet falls below this (empty: 10% of the tier's budget)")
     log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
     # Credits: what a server gets on first use.
@@ -122,6 +127,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "dev_guild_id", "operator_guild_id", "default_member_day_cap", "default_member_cycle_cap",
+        "operator_log_channel_id", "wallet_alert_below",
         mode="before",
     )
     @classmethod

@@ -16,8 +16,9 @@ from .catalog import (
 )
 from .clock import Clock
 from .dispatch.dispatcher import Dispatcher
+from .dispatch.errors import QueuePausedError
 from .errors import QueueError, clip
-from .jobs import Job, JobStatus
+from .jobs import Job, JobStatus, new_idempotency_key
 from .ledger import CreditLedger
 from .store.database import Database
 from .store.jobs import JobRepository
@@ -101,6 +102,9 @@ class GenerationService:
         held, and the ledger's quota error when the hold is refused.
         """
         model, body, amount = self.prepare(request)
+        paused = self.dispatcher.paused
+        if paused is not None:
+            raise QueuePausedError(paused.code)
         job = Job(
             id=uuid.uuid4().hex,
             guild_id=request.guild_id,
@@ -110,7 +114,7 @@ class GenerationService:
             model=model.slug,
             category=model.category,
             request={"model": model.slug, **body},
-            idempotency_key=f"vxb-{uuid.uuid4().hex}",
+            idempotency_key=new_idempotency_key(),
             held=amount,
             status=JobStatus.QUEUED,
             created_at=self.clock(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -14,6 +15,11 @@ class JobStatus(StrEnum):
     RUNNING = "running"  # accepted by the API (generation_id known), being polled
     FINISHED = "finished"  # terminal, ledger settled or released, not yet delivered
     DELIVERED = "delivered"  # result or failure told to the member: nothing left to do
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for one submit attempt; a retry with it returns the same generation."""
+    return f"vxb-{uuid.uuid4().hex}"
 
 
 class JobOutcome(StrEnum):
@@ -56,6 +62,8 @@ class Job:
     post_started_at: datetime | None = None
     delivered_at: datetime | None = None
     cancelled_by: int | None = None  # who cancelled it; set while a rendering job runs out
+    retries: int = 0  # automatic resubmits after a transient failure (at most one)
+    earlier_attempts: tuple[dict[str, Any], ...] = ()  # generations before the current one, oldest first
 
     @property
     def prompt(self) -> str:
@@ -74,6 +82,12 @@ class Job:
             if isinstance(url, str) and url and url not in urls:
                 urls.append(url)
         return urls
+
+    @property
+    def generation_ids(self) -> list[str]:
+        """Every generation this job made at the API, oldest first."""
+        ids = [str(a["generation_id"]) for a in self.earlier_attempts if a.get("generation_id")]
+        return [*ids, self.generation_id] if self.generation_id else ids
 
     @property
     def short_id(self) -> str:

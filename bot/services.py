@@ -14,6 +14,8 @@ from .dispatch import Checkpoint, Notifier, Pauses
 from .dispatch.dispatcher import Dispatcher
 from .generation import GenerationService
 from .ledger import CreditLedger, LedgerDefaults
+from .ops.alerts import Alerts, AlertSink, LogOnlySink
+from .ops.wallet import WalletWatch
 from .polling import PollPlan
 from .ratelimit import RateBudget
 from .store.database import Database
@@ -51,6 +53,8 @@ class Services:
     dispatcher: Dispatcher
     generation: GenerationService
     notifier: Notifier
+    alerts: Alerts
+    wallet: WalletWatch
 
     @classmethod
     async def open(
@@ -60,9 +64,11 @@ class Services:
         clock: Clock,
         notifier: Notifier,
         tasks: TaskSupervisor | None = None,
+        alert_sink: AlertSink | None = None,
         tuning: DispatchTuning | None = None,
     ) -> Services:
-        """``tasks`` is shared with the notifier when it has background work of its own."""
+        """``tasks`` is shared with the notifier when it has background work of its own;
+        ``alert_sink`` tells the operators (default: the log line alone)."""
         tuning = tuning or DispatchTuning()
         tasks = tasks or TaskSupervisor()
         db = await Database.open(settings.database_path)
@@ -70,19 +76,23 @@ class Services:
         catalog = Catalog(vivix, clock=clock, tasks=tasks)
         ledger = CreditLedger(db, clock, ledger_defaults(settings))
         jobs = JobRepository()
+        alerts = Alerts(alert_sink or LogOnlySink())
+        wallet = WalletWatch(db, clock, alerts, threshold=settings.wallet_alert_below)
         dispatcher = Dispatcher(
             db=db, jobs=jobs, ledger=ledger, api=vivix, catalog=catalog, clock=clock, notifier=notifier,
-            tasks=tasks, poll_plan=tuning.poll_plan, budget=tuning.budget, pauses=tuning.pauses,
-            checkpoint=tuning.checkpoint,
+            tasks=tasks, alerts=alerts, wallet=wallet, poll_plan=tuning.poll_plan, budget=tuning.budget,
+            pauses=tuning.pauses, checkpoint=tuning.checkpoint,
         )
         generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
                                        clock=clock)
-        return cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, notifier)
+        return cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, notifier,
+                   alerts, wallet)
 
     async def start(self) -> None:
         """Load the model list (a failure is logged, not fatal) and resume unfinished jobs."""
         if not await self.catalog.refresh():
             log.warning("Starting without a model list; /about will say why. Retrying in the background.")
+        await self._observe_wallet()
         await self.dispatcher.start()
         self.tasks.spawn(self._refresh_catalog_forever(), "catalog refresh loop")
 
@@ -90,7 +100,13 @@ class Services:
         while True:
             delay = CATALOG_REFRESH_SECONDS if self.catalog.snapshot is not None else CATALOG_RETRY_SECONDS
             await asyncio.sleep(delay)
-            await self.catalog.refresh()
+            if await self.catalog.refresh():
+                await self._observe_wallet()
+
+    async def _observe_wallet(self) -> None:
+        snapshot = self.catalog.snapshot
+        if snapshot is not None:
+            await self.wallet.observe(snapshot.credits_balance, snapshot.tier)
 
     async def close(self) -> None:
         await self.dispatcher.close()

@@ -14,13 +14,16 @@ QueueOrder = Callable[[], Awaitable[list[tuple[str, int]]]]
 
 
 class PositionAnnouncer:
-    def __init__(self, ctx: DispatchContext, messenger: Messenger, order: QueueOrder) -> None:
+    def __init__(
+        self, ctx: DispatchContext, messenger: Messenger, order: QueueOrder, paused: Callable[[], str | None]
+    ) -> None:
         self.ctx = ctx
         self.messenger = messenger
         self.order = order
+        self.paused = paused
         self._task: asyncio.Task[None] | None = None
         self._again = False
-        self._announced: dict[str, int] = {}  # job id -> the place in line last shown
+        self._announced: dict[str, tuple[int, str | None]] = {}  # job id -> the place and pause last shown
 
     def soon(self) -> None:
         if self._task is not None and not self._task.done():
@@ -32,13 +35,14 @@ class PositionAnnouncer:
         ctx = self.ctx
         while True:
             self._again = False
-            current = {job_id: n for n, (job_id, _) in enumerate(await self.order(), 1)}
+            paused = self.paused()
+            current = {job_id: (n, paused) for n, (job_id, _) in enumerate(await self.order(), 1)}
             async with ctx.db.read() as conn:
                 waiting = await ctx.jobs.list_by_status(conn, JobStatus.QUEUED)
-            for job in sorted(waiting, key=lambda j: current.get(j.id, 0)):
-                n = current.get(job.id)
-                if n is not None and self._announced.get(job.id) != n:
-                    await self.messenger.notify(job, Progress(position=n))
+            for job in sorted(waiting, key=lambda j: current.get(j.id, (0, None))[0]):
+                shown = current.get(job.id)
+                if shown is not None and self._announced.get(job.id) != shown:
+                    await self.messenger.notify(job, Progress(position=shown[0], paused=shown[1]))
             self._announced = current
             if not self._again:
                 return

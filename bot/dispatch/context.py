@@ -9,6 +9,8 @@ from ..catalog import Catalog
 from ..clock import Clock
 from ..jobs import Job
 from ..ledger import CreditLedger
+from ..ops.alerts import Alerts
+from ..ops.wallet import WalletWatch
 from ..polling import PollPlan
 from ..ratelimit import RateBudget
 from ..store.database import Database
@@ -30,6 +32,8 @@ class DispatchContext:
     tasks: TaskSupervisor
     plan: PollPlan
     budget: RateBudget
+    alerts: Alerts
+    wallet: WalletWatch
     pauses: Pauses = field(default_factory=Pauses)
     checkpoint: Checkpoint | None = None
     closed: bool = False
@@ -42,6 +46,10 @@ class DispatchContext:
         """A named crash point: the test hook may stop the job here, as a crash would."""
         if self.checkpoint is not None:
             await self.checkpoint(point, job)
+
+    async def observe_wallet(self) -> None:
+        """The balance the API reported last (``X-Credits-Balance`` or /models), to the wallet watch."""
+        await self.wallet.observe(self.api.credits_balance, self.catalog.tier)
 
     async def load(self, job_id: str) -> Job | None:
         async with self.db.read() as conn:

@@ -9,6 +9,8 @@ from ..catalog import Catalog
 from ..clock import Clock
 from ..jobs import Job, JobStatus
 from ..ledger import CreditLedger
+from ..ops.alerts import Alerts
+from ..ops.wallet import WalletWatch
 from ..polling import PollPlan
 from ..ratelimit import RateBudget
 from ..store.database import Database
@@ -18,9 +20,11 @@ from ..vivix.client import VivixClient
 from .announce import PositionAnnouncer
 from .context import DispatchContext
 from .delivery import Messenger
+from .errors import MANUAL
 from .finish import Finisher
 from .follow import Follower
 from .order import round_robin
+from .pause import PauseControl, QueuePause
 from .submit import Submitter
 from .types import Checkpoint, Notifier, Pauses
 
@@ -41,6 +45,8 @@ class Dispatcher:
         clock: Clock,
         notifier: Notifier,
         tasks: TaskSupervisor,
+        alerts: Alerts,
+        wallet: WalletWatch,
         poll_plan: PollPlan | None = None,
         budget: RateBudget | None = None,
         checkpoint: Checkpoint | None = None,
@@ -49,13 +55,18 @@ class Dispatcher:
         self.ctx = DispatchContext(
             db=db, jobs=jobs, ledger=ledger, api=api, catalog=catalog, clock=clock, notifier=notifier,
             tasks=tasks, plan=poll_plan or PollPlan(), budget=budget or RateBudget(_limits(catalog)[0]),
-            pauses=pauses or Pauses(), checkpoint=checkpoint,
+            alerts=alerts, wallet=wallet, pauses=pauses or Pauses(), checkpoint=checkpoint,
         )
         self.messenger = Messenger(self.ctx)
         self.finisher = Finisher(self.ctx, self.messenger)
         self.follower = Follower(self.ctx, self.finisher, self.messenger, on_slot_free=self.kick)
-        self.submitter = Submitter(self.ctx, self.finisher, self.follower, self.messenger)
-        self.announcer = PositionAnnouncer(self.ctx, self.messenger, self._queued_in_order)
+        self.announcer = PositionAnnouncer(self.ctx, self.messenger, self._queued_in_order, self._paused_code)
+        self.pause_control = PauseControl(
+            self.ctx, alerts, on_resume=self.kick, on_change=self.announcer.soon, next_hold=self._next_hold,
+        )
+        self.submitter = Submitter(
+            self.ctx, self.finisher, self.follower, self.messenger, self.pause_control, kick=self.kick
+        )
         self._pump_task: asyncio.Task[None] | None = None
         self._pump_again = False
         self._wake_at: float | None = None
@@ -78,6 +89,22 @@ class Dispatcher:
     def in_flight(self) -> int:
         return len(self.follower.running)
 
+    @property
+    def paused(self) -> QueuePause | None:
+        """Why the queue is paused, or None while it runs."""
+        return self.pause_control.state
+
+    def _paused_code(self) -> str | None:
+        return self.pause_control.state.code if self.pause_control.state else None
+
+    async def pause(self, reason: str, *, by: int) -> bool:
+        """The operator pauses the queue; False when it already was."""
+        return await self.pause_control.pause(QueuePause(code=MANUAL, detail=reason, since=self.ctx.clock(), by=by))
+
+    async def resume(self, *, by: int) -> bool:
+        """The operator resumes the queue; False when it was not paused."""
+        return await self.pause_control.resume(by=by, why="resumed by hand")
+
     # -- lifetime ----------------------------------------------------------
 
     async def start(self) -> None:
@@ -97,6 +124,7 @@ class Dispatcher:
             self.messenger.deliver_soon(job)
         if running or finished:
             log.info("Resumed %d running and %d undelivered jobs", len(running), len(finished))
+        await self.pause_control.load()
         self.kick()
 
     async def close(self) -> None:
@@ -151,6 +179,8 @@ class Dispatcher:
         calls_per_minute, concurrent = _limits(ctx.catalog)
         ctx.budget.resize(calls_per_minute)
         while not ctx.closed and len(self.follower.running) < concurrent:
+            if self.pause_control.state is not None:
+                return  # resumed by the probe or the operator, which kicks the queue again
             if ctx.now() < self._hold_off_until:
                 self._kick_later(self._hold_off_until - ctx.now())
                 return
@@ -178,6 +208,12 @@ class Dispatcher:
         """Job id -> place in line (1 = next), across all servers; only ``guild_id``'s jobs when given."""
         order = await self._queued_in_order()
         return {job_id: n for n, (job_id, guild) in enumerate(order, 1) if guild_id in (None, guild)}
+
+    async def _next_hold(self) -> int | None:
+        """What the next job to submit holds: the most the wallet must cover to take it."""
+        order = await self._queued_in_order()
+        job = await self.ctx.load(order[0][0]) if order else None
+        return job.held if job is not None else None
 
     async def _next_queued(self) -> Job | None:
         order = await self._queued_in_order()

@@ -5,12 +5,23 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..jobs import Job, JobOutcome, JobStatus
+from ..jobs import Job, JobOutcome, JobStatus, new_idempotency_key
+from ..ops.alerts import Alert, Incident
+from ..store.timestamps import to_db_time
 from ..vivix.models import Generation
 from .context import DispatchContext
 from .delivery import Messenger
+from .types import Progress
 
 log = logging.getLogger(__name__)
+
+TRANSIENT_FAILURES = frozenset({
+    "PROVIDER_ERROR", "PROVIDER_RATE_LIMITED", "PROVIDER_TIMEOUT", "RATE_LIMITED", "NETWORK_ERROR", "TIMEOUT",
+    "UPSTREAM_ERROR", "INTERNAL_ERROR",
+})
+"""Why a generation may fail once and work the next time (the provider's own limits, a network blip):
+such a job is submitted once more, automatically, before anything is refunded or reported."""
+MAX_RETRIES = 1
 
 CANCELLED_WHILE_RENDERING = "Cancelled by a server admin while it rendered; the result was not posted."
 
@@ -28,11 +39,32 @@ class Finisher:
                 self.ctx.plan.observe(job.model, generation.duration_ms / 1000)
             used = generation.credits_used if generation.credits_used is not None else job.held
             await self.finish(job, JobOutcome.COMPLETED, credits_used=used, result=result)
-        else:
+        elif not await self._retry(job, generation):
             await self.finish(
                 job, JobOutcome.FAILED, result=result, error_code=generation.error or "FAILED",
                 error_message=generation.message or "The generation failed.",
             )
+
+    async def _retry(self, job: Job, generation: Generation) -> bool:
+        """Submit a transiently failed job once more, with the same body and a new Idempotency-Key.
+        Its hold stays; only a second failure is refunded and reported. True when requeued."""
+        ctx = self.ctx
+        if generation.error not in TRANSIENT_FAILURES or job.retries >= MAX_RETRIES or job.cancelled_by is not None:
+            return False
+        attempt = {"generation_id": job.generation_id, "error_code": generation.error,
+                   "error_message": generation.message, "failed_at": to_db_time(ctx.clock())}
+        async with ctx.db.transaction() as tx:
+            moved = await ctx.jobs.requeue_for_retry(
+                tx, job.id, idempotency_key=new_idempotency_key(), attempt=attempt
+            )
+        if not moved:
+            return False
+        log.warning("Job %s: generation %s failed (%s); submitting it once more",
+                    job.short_id, job.generation_id, generation.error)
+        retried = await ctx.load(job.id)
+        if retried is not None:
+            await self.messenger.notify(retried, Progress(retrying=True))
+        return True
 
     async def finish(
         self,
@@ -53,9 +85,6 @@ class Finisher:
             if await ctx.jobs.cancelled_by(tx, job.id) is not None:
                 outcome, error_code, error_message = JobOutcome.CANCELLED, "CANCELLED", CANCELLED_WHILE_RENDERING
             charge = min(max(credits_used, 0), job.held) if outcome is JobOutcome.COMPLETED else 0
-            if outcome is JobOutcome.COMPLETED and credits_used > job.held:
-                log.warning("Job %s cost %d, above its hold of %d; charging the hold",
-                            job.short_id, credits_used, job.held)
             moved = await ctx.jobs.mark_finished(
                 tx, job.id, outcome=outcome, credits_used=charge, at=ctx.clock(), result=result,
                 error_code=error_code, error_message=error_message,
@@ -67,11 +96,23 @@ class Finisher:
             else:
                 await ctx.ledger.release_in(tx, job.id)
         self.messenger.rendering_cancelled(job.id, False)
+        if outcome is JobOutcome.COMPLETED and credits_used > job.held:
+            await self._overcharged(job, credits_used)
         finished = await ctx.load(job.id)
         assert finished is not None, "a finished job is never deleted"
         await ctx.mark("after_finish", finished)
         # Posting can take a while; the job's slot is free as soon as its outcome is recorded.
         self.messenger.deliver_soon(finished)
+
+    async def _overcharged(self, job: Job, credits_used: int) -> None:
+        """The API charged the wallet more than the job held: the server pays the hold, the
+        operator's wallet the difference. Once per job (a job finishes once)."""
+        log.warning("Job %s cost %d, above its hold of %d; the server was charged the hold",
+                    job.short_id, credits_used, job.held)
+        await self.ctx.alerts.send(Alert(Incident.OVERCHARGED, "A job cost more than it held", (
+            f"Job `{job.id}` ({job.model}) in server `{job.guild_id}` cost {credits_used:,} credits; it held "
+            f"{job.held:,}.", f"The server was charged {job.held:,}; the wallet paid {credits_used - job.held:,} more.",
+        )))
 
     async def cancel_queued(self, job_id: str, by: int) -> Job | None:
         """Cancel a waiting job: full refund. Returns the job, or None when it was not waiting."""

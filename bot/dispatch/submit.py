@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 
 from ..jobs import Job, JobOutcome
 from ..vivix.errors import (
@@ -19,16 +21,23 @@ from .context import DispatchContext
 from .delivery import Messenger
 from .finish import Finisher
 from .follow import Follower
+from .pause import PAUSING_ERRORS, PauseControl
 
 log = logging.getLogger(__name__)
 
 
 class Submitter:
-    def __init__(self, ctx: DispatchContext, finisher: Finisher, follower: Follower, messenger: Messenger) -> None:
+    def __init__(
+        self, ctx: DispatchContext, finisher: Finisher, follower: Follower, messenger: Messenger,
+        pause: PauseControl,
+        kick: Callable[[], None],
+    ) -> None:
         self.ctx = ctx
         self.finisher = finisher
         self.follower = follower
         self.messenger = messenger
+        self.pause = pause
+        self.kick = kick
 
     async def submit(self, job: Job) -> float | None:
         """Submit one job the caller has already counted against the call budget.
@@ -56,7 +65,17 @@ class Submitter:
         except (VivixTransportError, ServerError, BadResponseError) as err:
             # The service may or may not have made the job: only a resubmit with the same key can tell.
             return await self._failed_transiently(job, err)
+        except PAUSING_ERRORS as err:
+            # The account cannot take any job: this one goes back in line with its hold, none fails.
+            log.warning("Submit of job %s refused: %s (HTTP %s, request %s); pausing the queue",
+                        job.short_id, err.code, err.status, err.request_id)
+            async with ctx.db.transaction() as tx:
+                await ctx.jobs.requeue(tx, job.id, err.code)
+            await self.pause.pause_for(err)
+            return None
         except VivixAPIError as err:
+            log.warning("Submit of job %s refused: %s (HTTP %s, request %s)",
+                        job.short_id, err.code, err.status, err.request_id)
             if isinstance(err, ModelNotAllowedError) or err.field == "model":
                 ctx.tasks.spawn(ctx.catalog.refresh_if_older_than(30), "catalog refresh")
             await self.finisher.finish(job, JobOutcome.FAILED, error_code=err.code, error_message=api_error_detail(err))
@@ -66,11 +85,21 @@ class Submitter:
             return await self._failed_transiently(job, err)
         finally:
             ctx.budget.observe_remaining(ctx.api.rate_limit_remaining)
+        await ctx.observe_wallet()
         await ctx.mark("submit_accepted", job)
-        async with ctx.db.transaction() as tx:
-            moved = await ctx.jobs.mark_submitted(
-                tx, job.id, created.generation_id, created.credits_estimate, ctx.clock()
-            )
+        try:
+            async with ctx.db.transaction() as tx:
+                moved = await ctx.jobs.mark_submitted(
+                    tx, job.id, created.generation_id, created.credits_estimate, ctx.clock()
+                )
+        except Exception:
+            # The service has the job but the database did not take it: stuck 'submitting', held,
+            # until someone puts it back in line. Resubmitting with its stored key finds the same
+            # generation, so recover as soon as the database answers again; no restart needed.
+            log.exception("Job %s was accepted as generation %s but could not be recorded",
+                          job.short_id, created.generation_id)
+            ctx.tasks.spawn(self._recover_unrecorded(job), f"recover {job.short_id}")
+            return ctx.pauses.submit_retry
         current = await ctx.load(job.id)
         if not moved or current is None:
             log.error("Job %s left 'submitting' while its submit was under way", job.short_id)
@@ -78,6 +107,21 @@ class Submitter:
         self.follower.follow(current)
         await self.messenger.notify(current, self.follower.rendering(current, 0.0))
         return None
+
+    async def _recover_unrecorded(self, job: Job) -> None:
+        delay = self.ctx.pauses.submit_retry
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                async with self.ctx.db.transaction() as tx:
+                    await self.ctx.jobs.requeue(tx, job.id, "UNRECORDED")
+                break
+            except Exception as err:
+                delay = min(self.ctx.pauses.max_queue_pause, delay * 2)
+                log.warning("Job %s still cannot be put back in line (%s); again in %.0fs",
+                            job.short_id, type(err).__name__, delay)
+        log.info("Job %s is back in line; its stored key finds the same generation", job.short_id)
+        self.kick()
 
     async def _failed_transiently(self, job: Job, err: BaseException) -> float:
         """Back in line with the same Idempotency-Key; the queue pauses, growing to 5 minutes.

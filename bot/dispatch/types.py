@@ -25,6 +25,8 @@ class Pauses:
     deliver_retry: float = 10.0  # the first pause after a failed post; doubles per attempt
     announce_gap: float = 2.0  # between two passes telling waiting members their place in line
     progress_every: float = 10.0  # between progress-bar refreshes while waiting for a poll
+    probe_first: float = 60.0  # while the account cannot take jobs: the first wait before asking again
+    probe_max: float = 900.0  # ... doubling up to this
 
     def scaled(self, factor: float) -> Pauses:
         return Pauses(*(getattr(self, f.name) * factor for f in fields(self)))
@@ -43,6 +45,8 @@ class Progress:
     position: int | None = None  # 1 = next to be submitted
     elapsed: float | None = None  # seconds since submit
     expected: float | None = None  # seconds the whole render is expected to take
+    paused: str | None = None  # why the whole queue is paused (an API code, or MANUAL)
+    retrying: bool = False  # the first attempt failed for a passing cause; submitted again
 
 
 class Notifier(Protocol):

@@ -13,7 +13,7 @@ _COLUMNS = (
     "id, guild_id, channel_id, member_id, command, model, category, request_json, idempotency_key, "
     "held, status, outcome, generation_id, credits_estimate, credits_used, result_json, error_code, "
     "error_message, status_message_id, result_message_id, delivered_via, attempts, polls, created_at, "
-    "submitted_at, finished_at, post_started_at, delivered_at, cancelled_by"
+    "submitted_at, finished_at, post_started_at, delivered_at, cancelled_by, retries, earlier_attempts_json"
 )
 
 
@@ -29,7 +29,7 @@ def _row_to_job(row: Any) -> Job:
     (id_, guild_id, channel_id, member_id, command, model, category, request_json, key, held, status,
      outcome, generation_id, estimate, used, result_json, error_code, error_message, status_message_id,
      result_message_id, delivered_via, attempts, polls, created_at, submitted_at, finished_at,
-     post_started_at, delivered_at, cancelled_by) = tuple(row)
+     post_started_at, delivered_at, cancelled_by, retries, earlier_attempts_json) = tuple(row)
     return Job(
         id=id_, guild_id=guild_id, channel_id=channel_id, member_id=member_id, command=command,
         model=model, category=category, request=json.loads(request_json), idempotency_key=key,
@@ -40,7 +40,8 @@ def _row_to_job(row: Any) -> Job:
         result_message_id=result_message_id, delivered_via=delivered_via, attempts=attempts,
         polls=polls, created_at=_dt(created_at), submitted_at=_dt(submitted_at),  # type: ignore[arg-type]
         finished_at=_dt(finished_at), post_started_at=_dt(post_started_at),
-        delivered_at=_dt(delivered_at), cancelled_by=cancelled_by,
+        delivered_at=_dt(delivered_at), cancelled_by=cancelled_by, retries=retries,
+        earlier_attempts=tuple(json.loads(earlier_attempts_json)) if earlier_attempts_json else (),
     )
 
 
@@ -115,6 +116,20 @@ class JobRepository:
             "UPDATE jobs SET status = 'running', generation_id = ?, credits_estimate = ?, "
             "submitted_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'submitting'",
             (generation_id, estimate, _ts(at), job_id),
+        )
+        return changed == 1
+
+    async def requeue_for_retry(
+        self, conn: Transaction, job_id: str, *, idempotency_key: str, attempt: dict[str, Any]
+    ) -> bool:
+        """RUNNING -> QUEUED for one more attempt after a transient failure: a new Idempotency-Key
+        (the failed generation is over; the same key would return it), the failed attempt kept."""
+        changed = await conn.execute(
+            "UPDATE jobs SET status = 'queued', retries = retries + 1, idempotency_key = ?, "
+            "generation_id = NULL, credits_estimate = NULL, submitted_at = NULL, result_json = NULL, "
+            "error_code = ?, earlier_attempts_json = json_insert(COALESCE(earlier_attempts_json, '[]'), '$[#]', "
+            "json(?)) WHERE id = ? AND status = 'running' AND cancelled_by IS NULL",
+            (idempotency_key, attempt.get("error_code"), json.dumps(attempt, sort_keys=True, default=str), job_id),
         )
         return changed == 1
 

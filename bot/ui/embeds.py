@@ -7,6 +7,7 @@ from collections import Counter
 import discord
 
 from ..dispatch import Progress
+from ..dispatch.errors import pause_reason
 from ..jobs import Job, JobOutcome, JobStatus
 from ..vivix.models import ModelsResponse
 from .failures import failure_sentence
@@ -74,8 +75,13 @@ def status_embed(
 ) -> discord.Embed:
     """The public message answering the command, edited as the job moves."""
     progress = progress or Progress()
-    if job.status is JobStatus.QUEUED:
+    if job.status is JobStatus.QUEUED and progress.paused:
+        state = "⏸️ Paused" + (f" · position {progress.position}" if progress.position else "")
+        colour = discord.Colour.orange()
+    elif job.status is JobStatus.QUEUED:
         state = "⏳ Queued" + (f" · position {progress.position}" if progress.position else "")
+        if progress.retrying or job.retries:
+            state += " · retrying after a passing failure"
         colour = discord.Colour.light_grey()
     elif job.status is JobStatus.RUNNING and job.cancelled_by is not None:
         state, colour = "🚫 Cancelled · finishing at the service, will not be posted", discord.Colour.dark_grey()
@@ -88,6 +94,11 @@ def status_embed(
     else:
         state, colour = "❌ Failed, credits returned", discord.Colour.red()
     embed = discord.Embed(title=state, description=_prompt(job), colour=colour)
+    if job.status is JobStatus.QUEUED and progress.paused:
+        embed.add_field(name="Why it waits", inline=False, value=(
+            f"The bot is paused: {pause_reason(progress.paused)}. The operator has been told. Your job keeps "
+            "its place and its held credits, and starts when the bot resumes; cancel it with `/queue cancel` "
+            "for a full refund."))
     embed.add_field(name="Model", value=model_name or job.model)
     if job.credits_used is not None and job.status in (JobStatus.FINISHED, JobStatus.DELIVERED):
         embed.add_field(name="Credits", value=f"{job.credits_used} used")

@@ -32,19 +32,6 @@ async def test_a_failed_job_is_refunded_and_said_so(world: World) -> None:
     assert (await bot_of(world.env).services.ledger.audit(world.guild.id)).ok
 
 
-async def test_an_empty_api_wallet_refunds_and_explains(world: World, sandbox: SandboxServer) -> None:
-    sandbox.state.set_balance("vvx_sandbox_pro", 5)
-
-    await world.alice.slash(world.channel, "imagine", prompt="a lighthouse", model="flux-2-flash")
-    job_id = await only_job_id(world.env)
-
-    posted = results_for(world.channel, job_id)
-    assert len(posted) == 1
-    assert "wallet is empty" in posted[0].content
-    status = await _ledger(world)
-    assert (status.held, status.spent_total) == (0, 0)
-
-
 async def test_the_apis_own_422_is_explained_and_refunded(world: World, sandbox: SandboxServer) -> None:
     sandbox.state.inject_fault("generate", Fault(status=422, code="INVALID_PARAMS",
                                                  message="prompt violates the content policy"))
