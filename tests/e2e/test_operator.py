@@ -17,6 +17,7 @@ from bot.ops.job_record import JobRefTooShortError, UnknownJobError
 from bot.sandbox.faults import Fault
 from bot.sandbox.server import SandboxServer
 from bot.ui.errors import NotOperatorError
+from bot.ui.operator_job import generation_ids
 
 from .conftest import World, restart
 from .helpers import assert_refused, bot_of, only_job_id, results_for, run_for
@@ -341,12 +342,16 @@ async def test_job_shows_the_apis_own_error_text_to_the_operator_only(
     world: World, settings: Settings, sandbox: SandboxServer, api_key: str
 ) -> None:
     operator = await make_operator(world.env, settings)
-    sandbox.state.fail_next_generations(code="PROVIDER_ERROR", message=f"upstream 503 for key {api_key}")
+    # Twice: a provider error is passing, so the job is submitted once more before it fails.
+    sandbox.state.fail_next_generations(2, code="PROVIDER_ERROR", message=f"upstream 503 for key {api_key}")
     await world.alice.slash(world.channel, "imagine", prompt="a storm", model="flux-2-flash")
     job_id = await only_job_id(world.env)
-    await run_for(world.env, 60)
+    await run_for(world.env, 120)
     [posted] = results_for(world.channel, job_id)
     assert "upstream 503" not in posted.content  # the member sees a sentence chosen by the code
+    job = await bot_of(world.env).services.generation.get(job_id)
+    assert job is not None
+    attempts = generation_ids(job)
 
     embed = embed_of(await operator.slash("operator job", id=f"job {job_id}"))
 
@@ -354,6 +359,7 @@ async def test_job_shows_the_apis_own_error_text_to_the_operator_only(
     assert fields["Status"] == "**delivered** · failed"
     assert fields["API error (operator only)"] == f"`PROVIDER_ERROR`\n```\nupstream 503 for key {REDACTED}\n```"
     assert api_key not in str(embed.to_dict())
+    assert attempts and fields["Generation ids"].startswith("".join(f"`{g}`\n" for g in attempts))
     assert [row.split(" · ")[0].split(" ", 1)[1] for row in fields["Ledger (2 rows)"].split("\n")] == [
         f"hold **+{embed_credit_held(fields)}**", f"release **+{embed_credit_held(fields)}**",
     ]
