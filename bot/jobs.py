@@ -28,9 +28,6 @@ class JobOutcome(StrEnum):
     CANCELLED = "cancelled"
 
 
-UNFINISHED = (JobStatus.QUEUED, JobStatus.SUBMITTING, JobStatus.RUNNING, JobStatus.FINISHED)
-
-
 @dataclass(frozen=True, slots=True)
 class Job:
     id: str

@@ -10,8 +10,8 @@ from bot.ledger.errors import (
     InvalidAmountError,
     InvalidCycleError,
     InvalidInputError,
-    LimitName,
     QuotaExceededError,
+    RefusingLimit,
     UnknownHoldError,
 )
 from bot.ledger.models import (
@@ -57,11 +57,11 @@ __all__ = [
     "InvalidInputError",
     "LedgerDefaults",
     "LedgerEntry",
-    "LimitName",
     "MemberSpend",
     "MemberStatus",
     "ModelSpend",
     "QuotaExceededError",
+    "RefusingLimit",
     "ScopedCaps",
     "Unchanged",
     "UnknownHoldError",

@@ -10,7 +10,9 @@ from bot.errors import BotError
 if TYPE_CHECKING:
     from bot.store.credit_holds import CreditHold
 
-LimitName = Literal["guild_allowance", "member_day", "member_cycle", "in_flight"]
+RefusingLimit = Literal["guild_allowance", "member_day", "member_cycle", "in_flight"]
+"""Which limit refused a hold: the guild's allowance, a member cap, or the in-flight cap.
+(A cap *setting* is named by ``bot.store.credit_limits.LimitName``: day | cycle | in_flight.)"""
 
 
 class CreditError(BotError):
@@ -49,8 +51,8 @@ class QuotaExceededError(CreditError):
     (None for ``in_flight``, which frees up as jobs finish).
     """
 
-    def __init__(self, limit: LimitName, needed: int, left: int, renews_at: datetime | None) -> None:
-        self.limit: LimitName = limit
+    def __init__(self, limit: RefusingLimit, needed: int, left: int, renews_at: datetime | None) -> None:
+        self.limit: RefusingLimit = limit
         self.needed = needed
         self.left = left
         self.renews_at = renews_at

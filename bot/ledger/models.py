@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Final, Literal, TypeAlias
+from typing import Final, TypeAlias
 
 from bot.ledger.cycles import CycleKind, parse_cycle
 from bot.ledger.errors import InvalidInputError
+from bot.store.credit_holds import HoldStatus
+from bot.store.credit_limits import LimitScope
 
 
 class Inherit(Enum):
@@ -29,8 +31,6 @@ UNCHANGED: Final = Unchanged.UNCHANGED
 CapValue: TypeAlias = int | Inherit | None
 """A cap at one scope: a number, None for unlimited, or INHERIT for not set here."""
 
-Scope: TypeAlias = Literal["default", "role", "member"]
-HoldStatus: TypeAlias = Literal["held", "settled", "released"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ class Caps:
 class ScopedCaps:
     """The caps set explicitly at one scope (the guild default, a role, a member)."""
 
-    scope: Scope
+    scope: LimitScope
     target_id: int | None  # role or member id; None for the guild default
     day: CapValue
     cycle: CapValue

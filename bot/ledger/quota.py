@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.ledger.caps import resolve_caps
 from bot.ledger.cycles import day_bounds
-from bot.ledger.errors import LimitName, QuotaExceededError
+from bot.ledger.errors import QuotaExceededError, RefusingLimit
 from bot.ledger.models import Caps
 from bot.store.connections import Reader
 from bot.store.credit_holds import CreditHoldRepository
@@ -63,7 +63,7 @@ class MemberQuota:
 
     def _refusal(self, amount: int) -> QuotaExceededError:
         # On a tie, name the limit that renews last: nothing helps before it does.
-        candidates: list[tuple[LimitName, int | None, datetime]] = [
+        candidates: list[tuple[RefusingLimit, int | None, datetime]] = [
             ("guild_allowance", self.allowance_left, self.cycle_renews_at),
             ("member_cycle", self.remaining_cycle, self.cycle_renews_at),
             ("member_day", self.remaining_today, self.day_renews_at),

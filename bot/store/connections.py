@@ -9,7 +9,7 @@ compose several repositories' writes in one transaction.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 import aiosqlite
@@ -70,6 +70,3 @@ class Transaction(Reader):
         if rowid is None:
             raise sqlite3.ProgrammingError(f"statement inserted no row: {sql}")
         return rowid
-
-    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._checked().executemany(sql, rows)

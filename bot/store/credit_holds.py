@@ -11,6 +11,7 @@ from bot.store.connections import Reader, Transaction
 from bot.store.timestamps import from_db_time, to_db_time
 
 HoldStatus: TypeAlias = Literal["held", "settled", "released"]
+"""Where a hold stands; the ledger's models use this same definition."""
 
 _COLUMNS = (
     "job_id, guild_id, member_id, model, amount, from_caps, from_bonus, status, charged, "

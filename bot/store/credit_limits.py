@@ -16,6 +16,7 @@ from bot.store.timestamps import from_db_time, to_db_time
 
 LimitScope: TypeAlias = Literal["default", "role", "member"]
 LimitName: TypeAlias = Literal["day", "cycle", "in_flight"]
+"""A cap a server can set. (The limit that refused a hold is ``bot.ledger.errors.RefusingLimit``.)"""
 
 _COLUMNS = "guild_id, scope, target_id, name, value, updated_by, updated_at"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..jobs import Job, JobOutcome, JobStatus
 from .connections import Reader, Transaction
+from .timestamps import from_db_time, to_db_time
 
 _COLUMNS = (
     "id, guild_id, channel_id, member_id, command, model, category, request_json, idempotency_key, "
@@ -18,11 +19,11 @@ _COLUMNS = (
 
 
 def _ts(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    return to_db_time(value) if value is not None else None
 
 
 def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    return from_db_time(value) if value is not None else None
 
 
 def _row_to_job(row: Any) -> Job:
@@ -38,7 +39,7 @@ def _row_to_job(row: Any) -> Job:
         result=json.loads(result_json) if result_json else None, error_code=error_code,
         error_message=error_message, status_message_id=status_message_id,
         result_message_id=result_message_id, delivered_via=delivered_via, attempts=attempts,
-        polls=polls, created_at=_dt(created_at), submitted_at=_dt(submitted_at),  # type: ignore[arg-type]
+        polls=polls, created_at=from_db_time(created_at), submitted_at=_dt(submitted_at),
         finished_at=_dt(finished_at), post_started_at=_dt(post_started_at),
         delivered_at=_dt(delivered_at), cancelled_by=cancelled_by, retries=retries,
         earlier_attempts=tuple(json.loads(earlier_attempts_json)) if earlier_attempts_json else (),
@@ -55,7 +56,7 @@ class JobRepository:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (job.id, job.guild_id, job.channel_id, job.member_id, job.command, job.model, job.category,
              json.dumps(job.request, sort_keys=True), job.idempotency_key, job.held, job.status.value,
-             _ts(job.created_at)),
+             to_db_time(job.created_at)),
         )
 
     async def get(self, conn: Reader, job_id: str) -> Job | None:
@@ -141,7 +142,7 @@ class JobRepository:
 
     async def mark_finished(
         self,
-        conn: Reader,
+        conn: Transaction,
         job_id: str,
         *,
         outcome: JobOutcome,

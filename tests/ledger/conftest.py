@@ -15,8 +15,8 @@ BOB = 2002
 START = datetime(2024, 3, 10, 15, 30, tzinfo=UTC)  # a Sunday afternoon
 
 
-class ManualClock:
-    """A clock the test moves by hand."""
+class SteppingClock:
+    """The ledger tests' clock: stands still until a test steps or sets it."""
 
     def __init__(self, now: datetime = START) -> None:
         self.now = now
@@ -33,8 +33,8 @@ class ManualClock:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> SteppingClock:
+    return SteppingClock()
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def defaults() -> LedgerDefaults:
 
 
 @pytest.fixture
-def ledger(db: Database, clock: ManualClock, defaults: LedgerDefaults) -> CreditLedger:
+def ledger(db: Database, clock: SteppingClock, defaults: LedgerDefaults) -> CreditLedger:
     return CreditLedger(db, clock, defaults)
 
 

@@ -15,7 +15,7 @@ from bot.ledger import (
 )
 from bot.store import Database
 
-from .conftest import ALICE, BOB, GUILD, ManualClock, assert_conserved
+from .conftest import ALICE, BOB, GUILD, SteppingClock, assert_conserved
 
 OTHER_GUILD = 1002
 VIP = 12
@@ -43,7 +43,7 @@ async def test_lowering_the_allowance_never_takes_back_what_is_used(ledger: Cred
     await assert_conserved(ledger)
 
 
-async def test_allowance_zero_stops_spending(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_allowance_zero_stops_spending(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.set_allowance(GUILD, 0, "admin")
     member = await ledger.member_status(GUILD, ALICE)
     assert (member.guild_remaining, member.spendable) == (0, 0)
@@ -87,7 +87,7 @@ async def test_guild_status_shows_effective_defaults_and_overrides(ledger: Credi
     assert (await ledger.guild_status(GUILD)).default_caps.day is None
 
 
-async def test_member_status(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_member_status(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.set_member_caps(GUILD, None, day=300, cycle=1000, actor="admin")
     await ledger.grant_bonus(GUILD, ALICE, 25, "gift", "admin")
     await ledger.hold(GUILD, ALICE, 200, "job-1")
@@ -117,7 +117,7 @@ async def test_history_pages_newest_first_and_filters_by_member(ledger: CreditLe
     assert [e.job_id for e in alice] == ["job-3", "job-1"]
 
 
-async def test_usage_reports_this_cycle_by_member_and_model(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_usage_reports_this_cycle_by_member_and_model(ledger: CreditLedger, clock: SteppingClock) -> None:
     spend = [(ALICE, "flux", 100), (ALICE, "veo", 300), (BOB, "flux", 50), (BOB, "flux", 25)]
     for i, (member, model, cost) in enumerate(spend):
         await ledger.hold(GUILD, member, 400, f"job-{i}", model=model)
@@ -135,7 +135,7 @@ async def test_usage_reports_this_cycle_by_member_and_model(ledger: CreditLedger
     assert (fresh.spent, fresh.top_members, fresh.by_model) == (0, (), ())
 
 
-async def test_list_guilds_for_the_operator(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_list_guilds_for_the_operator(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.hold(GUILD, ALICE, 100, "job-1")
     await ledger.settle("job-1", 100)
     await ledger.set_allowance(OTHER_GUILD, 200, "operator")

@@ -4,7 +4,7 @@ import pytest
 
 from bot.ledger import CreditLedger, InvalidAmountError, InvalidInputError, QuotaExceededError
 
-from .conftest import ALICE, BOB, GUILD, ManualClock, assert_conserved
+from .conftest import ALICE, BOB, GUILD, SteppingClock, assert_conserved
 
 
 async def test_bonus_joins_the_pool_and_is_recorded(ledger: CreditLedger) -> None:
@@ -61,7 +61,7 @@ async def test_bonus_reaches_past_an_empty_guild_allowance(ledger: CreditLedger)
     await assert_conserved(ledger)
 
 
-async def test_bonus_survives_cycle_renewal(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_bonus_survives_cycle_renewal(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.set_cycle(GUILD, "daily", "admin")
     await ledger.grant_bonus(GUILD, ALICE, 70, "gift", "admin")
     await ledger.hold(GUILD, ALICE, 5000 + 20, "job-1")  # all the allowance and 20 bonus

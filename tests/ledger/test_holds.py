@@ -16,7 +16,7 @@ from bot.ledger import (
 )
 from bot.store import Database
 
-from .conftest import ALICE, BOB, GUILD, ManualClock, assert_conserved
+from .conftest import ALICE, BOB, GUILD, SteppingClock, assert_conserved
 
 
 async def test_first_use_grants_the_default_allowance(ledger: CreditLedger) -> None:
@@ -147,7 +147,7 @@ async def test_unknown_job(ledger: CreditLedger) -> None:
         await ledger.release("nope")
 
 
-async def test_guild_allowance_refusal_says_what_is_left(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_guild_allowance_refusal_says_what_is_left(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.set_allowance(GUILD, 300, actor="admin")
     await ledger.hold(GUILD, ALICE, 250, "job-1")
     with pytest.raises(QuotaExceededError) as caught:
@@ -161,7 +161,7 @@ async def test_guild_allowance_refusal_says_what_is_left(ledger: CreditLedger, c
     await assert_conserved(ledger)
 
 
-async def test_member_day_cap_refusal(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_member_day_cap_refusal(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.set_member_caps(GUILD, None, day=100, cycle=1000, actor="admin")
     await ledger.hold(GUILD, ALICE, 80, "job-1")
     with pytest.raises(QuotaExceededError) as caught:

@@ -20,7 +20,7 @@ from bot.ledger import (
 )
 from bot.store import Database
 
-from .conftest import GUILD, ManualClock
+from .conftest import GUILD, SteppingClock
 
 MEMBERS = (1, 2, 3)
 ROLE_A, ROLE_B = 501, 502
@@ -119,7 +119,7 @@ class Shadow:
 
 
 async def run(scenario: Scenario, ops: list[Op], folder: Path) -> None:
-    clock = ManualClock()
+    clock = SteppingClock()
     defaults = LedgerDefaults(guild_allowance=scenario.allowance, cycle=scenario.cycle)
     db = await Database.open(folder / "p.sqlite3")
     try:
@@ -137,7 +137,7 @@ async def run(scenario: Scenario, ops: list[Op], folder: Path) -> None:
         await db.close()
 
 
-async def apply(ledger: CreditLedger, clock: ManualClock, scenario: Scenario, shadow: Shadow, op: Op) -> None:
+async def apply(ledger: CreditLedger, clock: SteppingClock, scenario: Scenario, shadow: Shadow, op: Op) -> None:
     match op:
         case Hold(member, amount, job):
             try:

@@ -6,7 +6,7 @@ import pytest
 
 from bot.ledger import CreditLedger, QuotaExceededError
 
-from .conftest import ALICE, BOB, GUILD, START, ManualClock, assert_conserved
+from .conftest import ALICE, BOB, GUILD, START, SteppingClock, assert_conserved
 
 
 async def test_rolling_cycle_starts_at_first_use(ledger: CreditLedger) -> None:
@@ -15,7 +15,7 @@ async def test_rolling_cycle_starts_at_first_use(ledger: CreditLedger) -> None:
     assert status.cycle_end == datetime(2024, 4, 9, tzinfo=UTC)
 
 
-async def test_cycle_turn_writes_off_leftover_and_grants(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_cycle_turn_writes_off_leftover_and_grants(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.hold(GUILD, ALICE, 1000, "job-1")
     await ledger.settle("job-1", 800)
     clock.set(datetime(2024, 4, 9, 0, 0, 1, tzinfo=UTC))
@@ -31,7 +31,7 @@ async def test_cycle_turn_writes_off_leftover_and_grants(ledger: CreditLedger, c
 
 
 async def test_renewal_happens_once_and_before_the_operation(
-    ledger: CreditLedger, clock: ManualClock
+    ledger: CreditLedger, clock: SteppingClock
 ) -> None:
     await ledger.set_allowance(GUILD, 100, "admin")
     await ledger.hold(GUILD, ALICE, 100, "job-1")
@@ -45,7 +45,7 @@ async def test_renewal_happens_once_and_before_the_operation(
     await assert_conserved(ledger)
 
 
-async def test_idle_guild_skips_cycles_without_back_pay(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_idle_guild_skips_cycles_without_back_pay(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.guild_status(GUILD)
     clock.advance(days=95)  # three cycles later
     status = await ledger.guild_status(GUILD)
@@ -63,7 +63,7 @@ async def test_idle_guild_skips_cycles_without_back_pay(ledger: CreditLedger, cl
     ],
 )
 async def test_calendar_cycles_turn_on_their_boundary(
-    ledger: CreditLedger, clock: ManualClock, kind: str, turn: datetime, next_end: datetime
+    ledger: CreditLedger, clock: SteppingClock, kind: str, turn: datetime, next_end: datetime
 ) -> None:
     status = await ledger.set_cycle(GUILD, kind, "admin")
     assert status.cycle_end == turn
@@ -90,7 +90,7 @@ async def test_set_cycle_reframes_without_moving_balances(ledger: CreditLedger) 
     await assert_conserved(ledger)
 
 
-async def test_day_cap_renews_at_utc_midnight(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_day_cap_renews_at_utc_midnight(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.set_member_caps(GUILD, None, day=100, actor="admin")
     await ledger.hold(GUILD, ALICE, 100, "job-1")
     await ledger.settle("job-1", 100)
@@ -104,7 +104,7 @@ async def test_day_cap_renews_at_utc_midnight(ledger: CreditLedger, clock: Manua
     await ledger.hold(GUILD, ALICE, 100, "job-2")
 
 
-async def test_member_cycle_cap_renews_with_the_cycle(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_member_cycle_cap_renews_with_the_cycle(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.set_cycle(GUILD, "weekly", "admin")
     await ledger.set_member_caps(GUILD, ALICE, cycle=200, actor="admin")
     await ledger.hold(GUILD, ALICE, 200, "job-1")
@@ -117,7 +117,7 @@ async def test_member_cycle_cap_renews_with_the_cycle(ledger: CreditLedger, cloc
     assert (await ledger.member_status(GUILD, ALICE)).remaining_cycle == 200
 
 
-async def test_hold_from_an_ended_cycle(ledger: CreditLedger, clock: ManualClock) -> None:
+async def test_hold_from_an_ended_cycle(ledger: CreditLedger, clock: SteppingClock) -> None:
     await ledger.set_cycle(GUILD, "daily", "admin")
     await ledger.hold(GUILD, ALICE, 400, "old-settled")
     await ledger.hold(GUILD, BOB, 300, "old-released")

@@ -62,7 +62,7 @@ async def test_transaction_rolls_back_on_cancel(db: Database) -> None:
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO item (name) VALUES ('x')")
             entered.set()
-            await asyncio.sleep(10)
+            await asyncio.Event().wait()  # stays inside the transaction until cancelled
 
     task = asyncio.create_task(writer())
     await entered.wait()
@@ -108,14 +108,29 @@ async def test_handles_expire_after_their_block(db: Database) -> None:
 
 
 async def test_writers_are_serialised(db: Database) -> None:
-    async def bump(i: int) -> None:
-        async with db.transaction() as tx:
-            count = await tx.fetch_value("SELECT COUNT(*) FROM item")
-            await asyncio.sleep(0)
-            await tx.execute("INSERT INTO item (id, name) VALUES (?, ?)", (count + 1, f"n{i}"))
+    """The first writer holds its transaction between read and write until every other writer
+    is waiting to begin one: none of them may get in between."""
+    writers = 50
+    trying = 0
+    all_trying = asyncio.Event()
+    steps: list[tuple[str, int]] = []
 
-    await asyncio.gather(*(bump(i) for i in range(50)))
-    assert (await one(db, "SELECT COUNT(*) AS n FROM item"))["n"] == 50
+    async def bump(i: int) -> None:
+        nonlocal trying
+        trying += 1
+        if trying == writers:
+            all_trying.set()
+        async with db.transaction() as tx:  # the others queue here, behind the write lock
+            steps.append(("read", i))
+            count = await tx.fetch_value("SELECT COUNT(*) FROM item")
+            await all_trying.wait()
+            await tx.execute("INSERT INTO item (id, name) VALUES (?, ?)", (count + 1, f"n{i}"))
+            steps.append(("write", i))
+
+    await asyncio.gather(*(bump(i) for i in range(writers)))
+    assert (await one(db, "SELECT COUNT(*) AS n FROM item"))["n"] == writers
+    assert [kind for kind, _ in steps] == ["read", "write"] * writers
+    assert [i for kind, i in steps if kind == "read"] == [i for kind, i in steps if kind == "write"]
 
 
 async def test_closed_database_refuses_work(tmp_path: Path) -> None:
@@ -138,21 +153,29 @@ async def test_async_with_closes(tmp_path: Path) -> None:
 
 
 async def test_cancelled_waiters_leave_the_writer_usable(db: Database) -> None:
-    release = asyncio.Event()
+    inside, release = asyncio.Event(), asyncio.Event()
+    waiting = 0
+    all_waiting = asyncio.Event()
 
     async def first() -> None:
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO item (name) VALUES ('first')")
+            inside.set()
             await release.wait()
 
     async def waiter() -> None:
+        nonlocal waiting
+        waiting += 1
+        if waiting == 5:
+            all_waiting.set()
+        # No await before the write lock: this task is queued on it before the test runs again.
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO item (name) VALUES ('never')")
 
     holder = asyncio.create_task(first())
-    await asyncio.sleep(0.01)
+    await inside.wait()
     waiters = [asyncio.create_task(waiter()) for _ in range(5)]
-    await asyncio.sleep(0.01)
+    await all_waiting.wait()
     for task in waiters:
         task.cancel()
     release.set()
@@ -164,11 +187,7 @@ async def test_cancelled_waiters_leave_the_writer_usable(db: Database) -> None:
     assert [r["name"] for r in rows] == ["first", "after"]
 
 
-async def test_readers_and_writers_cancelled_at_any_point_leave_the_database_usable(tmp_path) -> None:
-    import asyncio
-
-    from bot.store.database import Database
-
+async def test_readers_and_writers_cancelled_at_any_point_leave_the_database_usable(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "cancel.sqlite3")
     try:
         async def read_once() -> None:
@@ -180,7 +199,9 @@ async def test_readers_and_writers_cancelled_at_any_point_leave_the_database_usa
                 await tx.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
                 await tx.execute("INSERT INTO t VALUES (1)")
 
-        for spins in range(60):  # cancel after 0, 1, 2, ... loop turns: BEGIN, the body, ROLLBACK
+        # A sweep, not synchronisation: cancel after 0, 1, 2, ... event-loop turns, so the cancel
+        # lands at BEGIN, in the body or at ROLLBACK; the assertions below hold wherever it lands.
+        for spins in range(60):
             tasks = [asyncio.ensure_future(read_once()), asyncio.ensure_future(write_once())]
             for _ in range(spins % 12):
                 await asyncio.sleep(0)
