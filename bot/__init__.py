@@ -12,8 +12,13 @@ if TYPE_CHECKING:
 
 
 def create_bot(settings: Settings, **kwargs: object) -> VivixBot:
-    """Build the bot without touching the network; services open in ``setup_hook``."""
+    """Build the bot without touching the network; services open in ``setup_hook``.
+
+    Its token and API key join the secret filter for logs and Discord messages alike."""
     from .client import VivixBot
+    from .logs import register_secrets
+
+    register_secrets(settings.discord_token, settings.vivix_api_key)
 
     return VivixBot(settings, **kwargs)  # type: ignore[arg-type]
 

@@ -1,4 +1,5 @@
-"""/operator: the bot's operator (OWNER_IDS) sets servers' allowances and reads the API wallet.
+"""/operator: the bot's operator (OWNER_IDS) sets servers' allowances, reads the API wallet and
+looks up any job's whole record.
 
 Hidden from everyone else: registered only in OPERATOR_GUILD_ID (else DEV_GUILD_ID)
 for administrators, or, when neither is set, globally but usable only in DMs
@@ -14,10 +15,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import VivixBot
+from bot.ledger import CycleKind
+from bot.ops.commitment import OverCommitError, allowance_change, commitment
+from bot.ops.job_record import MAX_SUGGESTIONS, MIN_PREFIX, JobRecords
 from bot.ui.errors import NotOperatorError, send_ephemeral
 from bot.ui.guild_quota import per_cycle
 from bot.ui.names import server_name
-from bot.ui.operator import servers_embed, wallet_embed
+from bot.ui.operator import commitment_text, servers_embed, wallet_embed
+from bot.ui.operator_job import job_record_embed
+from bot.ui.redaction import redact_embed
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +52,31 @@ class Operator(commands.GroupCog, group_name="operator", group_description="The 
 
     @app_commands.command(name="allowance", description="Set a server's allowance per cycle")
     @app_commands.describe(server="The server's id (type to pick one the bot is in)",
-                           amount="Credits per cycle, 0 or more")
+                           amount="Credits per cycle, 0 or more",
+                           confirm="Set it even if servers would be promised more than the API wallet gets")
     @operator_only
-    async def allowance(self, interaction: discord.Interaction, server: str, amount: int) -> None:
+    async def allowance(
+        self, interaction: discord.Interaction, server: str, amount: int, confirm: bool = False
+    ) -> None:
         guild_id = _parse_server_id(server)
         if guild_id is None:
             await send_ephemeral(interaction, f"❌ `{server[:40]}` is not a server id. Nothing was changed.")
             return
-        status = await self.bot.services.ledger.set_allowance(guild_id, amount, actor=interaction.user.id)
+        services = self.bot.services
+        change = allowance_change(
+            await services.ledger.list_guilds(), guild_id, amount, services.catalog.tier,
+            default_cycle=CycleKind(services.ledger.defaults.cycle),
+        )
+        if change.over_commits and not confirm:
+            raise OverCommitError(change)
+        status = await services.ledger.set_allowance(guild_id, amount, actor=interaction.user.id)
         name = server_name(self.bot, guild_id)
         where = f"**{discord.utils.escape_markdown(name)}**" if name else "Server"
         note = "" if name else "\nThe bot is not in that server (yet); the setting waits for it."
+        if change.after.over_by:  # confirmed, or lowered but still over
+            note += "\n" + commitment_text(change.after)
+        elif change.after.budget is None:
+            note += f"\n-# {commitment_text(change.after)}"
         await send_ephemeral(
             interaction,
             f"✅ {where} (`{guild_id}`) now gets **{status.allowance:,}** credits per "
@@ -91,14 +111,38 @@ class Operator(commands.GroupCog, group_name="operator", group_description="The 
             error=None if refreshed else (services.catalog.last_error or "no answer"),
             servers=servers,
         )
-        await interaction.followup.send(embed=embed, ephemeral=True)
+        await interaction.followup.send(embed=redact_embed(embed), ephemeral=True)
 
     @app_commands.command(name="servers", description="Every server's allowance and spend this cycle")
     @operator_only
     async def servers(self, interaction: discord.Interaction) -> None:
-        servers = await self.bot.services.ledger.list_guilds()
+        services = self.bot.services
+        servers = await services.ledger.list_guilds()
         names = {server.guild_id: server_name(self.bot, server.guild_id) for server in servers}
-        await interaction.response.send_message(embed=servers_embed(servers, names), ephemeral=True)
+        embed = servers_embed(servers, names, commitment(servers, services.catalog.tier))
+        await interaction.response.send_message(embed=redact_embed(embed), ephemeral=True)
+
+    @app_commands.command(name="job", description="A job's whole record: request, API answers, timings, ledger")
+    @app_commands.rename(job_ref="id")
+    @app_commands.describe(job_ref=f"The job's id, or at least its first {MIN_PREFIX} characters")
+    @operator_only
+    async def job(self, interaction: discord.Interaction, job_ref: str) -> None:
+        record = await self._records().find(job_ref)
+        embed = job_record_embed(record, server_name(self.bot, record.job.guild_id))
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @job.autocomplete("job_ref")
+    async def _job_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if not self.bot.is_operator(interaction.user.id):
+            return []
+        return [
+            app_commands.Choice(name=f"{job_id} · {model} · {state}"[:100], value=job_id)
+            for job_id, model, state in await self._records().suggest(current)
+        ][:MAX_SUGGESTIONS]
+
+    def _records(self) -> JobRecords:
+        services = self.bot.services
+        return JobRecords(services.db, services.jobs, services.ledger)
 
 
 async def setup(bot: VivixBot) -> None:

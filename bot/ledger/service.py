@@ -421,6 +421,11 @@ class CreditLedger:
         async with self._db.transaction() as tx:
             yield tx, await current_guild(tx, guild_id, now, self.defaults), now
 
+    async def entries_for_job(self, job_id: str) -> list[LedgerEntry]:
+        """Every ledger row written for one job (hold, settle, release, write-off), oldest first."""
+        async with self._db.read() as conn:
+            return await self._entries.for_job(conn, job_id)
+
 
 def _outcome(hold: CreditHold, *, already_closed: bool) -> HoldOutcome:
     return HoldOutcome(

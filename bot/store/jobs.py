@@ -211,3 +211,21 @@ class JobRepository:
             (limit,),
         )
         return [(str(model), float(ms) / 1000) for model, ms in reversed(rows)]
+
+    async def find_by_id_prefix(self, conn: Reader, prefix: str, *, limit: int = 3) -> list[Job]:
+        """Jobs of every server whose id starts with ``prefix``, newest first (the operator's lookup)."""
+        rows = await conn.fetch_all(
+            f"SELECT {_COLUMNS} FROM jobs WHERE substr(id, 1, ?) = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (len(prefix), prefix, limit),
+        )
+        return [_row_to_job(row) for row in rows]
+
+    async def recent_summaries(self, conn: Reader, prefix: str, *, limit: int) -> list[tuple[str, str, str]]:
+        """(id, model, status or outcome) of the newest jobs of every server whose id starts with
+        ``prefix``: suggestions for the operator, without loading requests."""
+        rows = await conn.fetch_all(
+            "SELECT id, model, COALESCE(outcome, status) FROM jobs WHERE substr(id, 1, ?) = ? "
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (len(prefix), prefix, limit),
+        )
+        return [(str(id_), str(model), str(state)) for id_, model, state in rows]

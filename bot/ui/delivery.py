@@ -12,8 +12,10 @@ import discord
 
 from ..dispatch import Delivery, Progress
 from ..jobs import Job, JobStatus
+from ..logs import redact
 from ..tasks import TaskSupervisor
 from .embeds import job_footer, result_content, result_embeds, status_embed
+from .redaction import redact_embed, redact_embeds
 
 if TYPE_CHECKING:
     from ..client import VivixBot
@@ -82,7 +84,8 @@ class DiscordNotifier:
             return
         message = channel.get_partial_message(job.status_message_id)  # type: ignore[attr-defined]
         try:
-            await message.edit(embed=status_embed(job, progress=progress, model_name=self._model_name(job)))
+            embed = status_embed(job, progress=progress, model_name=self._model_name(job))
+            await message.edit(embed=redact_embed(embed))
         except discord.HTTPException as err:
             log.debug("Could not edit the status of job %s: %s", job.short_id, err)
 
@@ -97,8 +100,8 @@ class DiscordNotifier:
     async def deliver(self, job: Job) -> Delivery:
         """Post in the job's channel, else DM the member. Raises on a transient failure (the
         dispatcher retries); ``Delivery("none")`` only when Discord refuses for good."""
-        content = result_content(job)
-        embeds = result_embeds(job, self._model_name(job))
+        content = redact(result_content(job))
+        embeds = redact_embeds(result_embeds(job, self._model_name(job)))
         mentions = discord.AllowedMentions(users=[discord.Object(job.member_id)], roles=False, everyone=False)
         channel = await self._channel(job.channel_id)
         if channel is not None:

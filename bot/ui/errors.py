@@ -15,6 +15,7 @@ from discord import app_commands
 from ..catalog.errors import ParamValidationError
 from ..errors import BotError, StorageUnavailableError
 from ..ledger.errors import InvalidInputError, QuotaExceededError
+from ..logs import redact
 from ..store.errors import StoreError
 from .quota import describe_quota_refusal
 
@@ -30,7 +31,7 @@ def fit(text: str, limit: int = MESSAGE_LIMIT) -> str:
 
 async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
     """Answer ephemerally whether or not the interaction was already acknowledged."""
-    content = fit(content)
+    content = fit(redact(content))
     if interaction.response.is_done():
         await interaction.followup.send(content, ephemeral=True, **kwargs)
     else:

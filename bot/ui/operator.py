@@ -7,7 +7,9 @@ from datetime import datetime
 
 import discord
 
+from ..errors import clip
 from ..ledger import GuildSummary
+from ..ops.commitment import NORMALISATION, Commitment
 from ..vivix.models import ModelsResponse
 from .embeds import BRAND
 from .guild_quota import per_cycle
@@ -52,7 +54,23 @@ def wallet_embed(
     return embed
 
 
-def servers_embed(servers: Sequence[GuildSummary], names: Mapping[int, str | None]) -> discord.Embed:
+def commitment_text(promised: Commitment) -> str:
+    """Servers' promises per 30 days beside the wallet's budget for its tier, with a warning
+    when they exceed it."""
+    total = f"**{promised.promised:,}** credits per 30 days promised to servers"
+    if promised.budget is None:
+        tier = f"`{clip(promised.tier, 40)}`" if promised.tier else "unknown"
+        return f"{total}; the wallet's budget is unknown (API tier {tier}), so it cannot be checked."
+    text = f"{total}, against the **{promised.tier}** wallet's **{promised.budget:,}** per 30 days."
+    if promised.over_by:
+        text += (f"\n⚠️ **Over-committed by {promised.over_by:,}**: if servers spend what they are promised, "
+                 "the wallet runs dry first.")
+    return text
+
+
+def servers_embed(
+    servers: Sequence[GuildSummary], names: Mapping[int, str | None], promised: Commitment
+) -> discord.Embed:
     ordered = sorted(servers, key=lambda s: (-s.spent_this_cycle, s.guild_id))
     lines: list[str] = []
     for server in ordered:
@@ -71,6 +89,8 @@ def servers_embed(servers: Sequence[GuildSummary], names: Mapping[int, str | Non
     embed = discord.Embed(
         title=f"🗂️ Servers ({len(servers)})",
         description="\n".join(lines) if lines else "No server has used the bot yet.",
-        colour=BRAND,
+        colour=BRAND if not promised.over_by else discord.Colour.orange(),
     )
+    embed.add_field(name="Promised vs wallet", value=commitment_text(promised), inline=False)
+    embed.set_footer(text=f"Allowances per 30 days: {NORMALISATION}.")
     return embed

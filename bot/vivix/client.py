@@ -24,12 +24,14 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import (
     BadResponseError,
+    ConcurrencyLimitError,
     RateLimitError,
     ServerError,
     VivixAPIError,
     VivixConnectionError,
     VivixError,
     VivixTimeoutError,
+    api_error_detail,
     error_for,
 )
 from .models import Generation, GenerationCreated, ModelsResponse
@@ -178,20 +180,22 @@ class VivixClient:
             retryable = isinstance(error, VivixTimeoutError | VivixConnectionError | ServerError) or (
                 retry_429 and isinstance(error, RateLimitError)
             )
+            key = (headers or {}).get("Idempotency-Key")
             if not (retryable and attempt < limit):
+                _log_failure(method, path, error, key, retried=attempt)
                 if cause is not None:
                     raise error from cause
                 raise error
             delay = self._backoff(attempt, getattr(error, "retry_after", None))
             log.warning(
-                "Vivix %s /%s failed (%s); retry %d/%d in %.1fs",
-                method, path, _describe(error), attempt + 1, limit, delay,
+                "Vivix %s /%s failed (%s%s); retry %d/%d in %.1fs",
+                method, path, _describe(error), _key_note(key), attempt + 1, limit, delay,
             )
             attempt += 1
             await self._sleep(delay)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        ceiling = min(self.backoff_max, self.backoff_base * (2**attempt))
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0**attempt))
         delay = ceiling * (0.5 + self._rng.random() / 2)
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.backoff_max))
@@ -244,6 +248,27 @@ class VivixClient:
 
 
 def _describe(error: VivixError) -> str:
+    """Code, HTTP status and X-Request-Id of an API answer (what support asks for), or the
+    transport failure's kind."""
     if isinstance(error, VivixAPIError):
-        return f"{error.code} HTTP {error.status}"
+        return f"{error.code} HTTP {error.status} request {error.request_id or '(none)'}"
     return type(error).__name__
+
+
+def _key_note(idempotency_key: str | None) -> str:
+    """A submit's Idempotency-Key: the job record keeps it, so a log line leads to its job."""
+    return f", idempotency key {idempotency_key}" if idempotency_key else ""
+
+
+def _log_failure(method: str, path: str, error: VivixError, key: str | None, *, retried: int) -> None:
+    """One line for every failure handed to the caller. Limits the caller backs off from are
+    INFO; the rest WARNING. The service's own text is kept (the log filter blanks secrets)."""
+    after = f" after {retried} retries" if retried else ""
+    if isinstance(error, VivixAPIError):
+        level = logging.INFO if isinstance(error, RateLimitError | ConcurrencyLimitError) else logging.WARNING
+        log.log(
+            level, "Vivix %s /%s answered %s%s%s: %s",
+            method, path, _describe(error), _key_note(key), after, api_error_detail(error),
+        )
+        return
+    log.warning("Vivix %s /%s failed (%s%s)%s: %s", method, path, _describe(error), _key_note(key), after, error)
