@@ -122,6 +122,24 @@ class Operator(commands.GroupCog, group_name="operator", group_description="The 
         embed = servers_embed(servers, names, commitment(servers, services.catalog.tier))
         await interaction.response.send_message(embed=redact_embed(embed), ephemeral=True)
 
+    @app_commands.command(name="pause", description="Stop submitting jobs (running ones finish); members are told")
+    @app_commands.describe(reason="Why, for the log and the other operators")
+    @operator_only
+    async def pause(self, interaction: discord.Interaction,
+                    reason: app_commands.Range[str, 1, 300] = "paused by the operator") -> None:
+        paused = await self.bot.services.dispatcher.pause(reason, by=interaction.user.id)
+        await send_ephemeral(interaction, (
+            f"⏸️ The queue is paused since {discord.utils.format_dt(paused.since, 'T')}. Waiting jobs keep their "
+            "place and their held credits; rendering jobs finish and are posted; new requests are refused. "
+            "`/operator resume` starts it again."))
+
+    @app_commands.command(name="resume", description="Start submitting jobs again after a pause")
+    @operator_only
+    async def resume(self, interaction: discord.Interaction) -> None:
+        await self.bot.services.dispatcher.resume(by=interaction.user.id)
+        waiting = len(self.bot.services.dispatcher.ctx.queue)
+        await send_ephemeral(interaction, f"▶️ The queue is running again; {waiting} waiting jobs go out in turn.")
+
     @app_commands.command(name="job", description="A job's whole record: request, API answers, timings, ledger")
     @app_commands.rename(job_ref="id")
     @app_commands.describe(job_ref=f"The job's id, or at least its first {MIN_PREFIX} characters")

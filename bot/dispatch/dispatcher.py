@@ -20,7 +20,7 @@ from ..vivix.client import VivixClient
 from .announce import PositionAnnouncer
 from .context import DispatchContext
 from .delivery import Messenger
-from .errors import MANUAL
+from .errors import MANUAL, AlreadyPausedError, NotPausedError
 from .finish import Finisher
 from .follow import Follower
 from .pause import PauseControl, QueuePause
@@ -97,13 +97,18 @@ class Dispatcher:
     def _paused_code(self) -> str | None:
         return self.pause_control.state.code if self.pause_control.state else None
 
-    async def pause(self, reason: str, *, by: int) -> bool:
-        """The operator pauses the queue; False when it already was."""
-        return await self.pause_control.pause(QueuePause(code=MANUAL, detail=reason, since=self.ctx.clock(), by=by))
+    async def pause(self, reason: str, *, by: int) -> QueuePause:
+        """The operator pauses the queue (running jobs go on); AlreadyPausedError when it was."""
+        pause = QueuePause(code=MANUAL, detail=reason, since=self.ctx.clock(), by=by)
+        if not await self.pause_control.pause(pause):
+            current = self.pause_control.state
+            raise AlreadyPausedError(current.code if current else MANUAL, current.detail if current else reason)
+        return pause
 
-    async def resume(self, *, by: int) -> bool:
-        """The operator resumes the queue; False when it was not paused."""
-        return await self.pause_control.resume(by=by, why="resumed by hand")
+    async def resume(self, *, by: int) -> None:
+        """The operator resumes the queue; NotPausedError when it was not paused."""
+        if not await self.pause_control.resume(by=by, why="resumed by hand"):
+            raise NotPausedError()
 
     # -- lifetime ----------------------------------------------------------
 

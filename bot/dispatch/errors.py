@@ -28,3 +28,13 @@ class QueuePausedError(QueueError):
         self.code = code
         super().__init__(f"⏸️ Generation is paused: {pause_reason(code)}. The operator has been told. "
                          "Nothing was charged; please try again later.")
+
+
+class AlreadyPausedError(QueueError):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"⏸️ The queue is already paused (`{code}`: {detail}). `/operator resume` resumes it.")
+
+
+class NotPausedError(QueueError):
+    def __init__(self) -> None:
+        super().__init__("▶️ The queue is not paused; nothing to resume.")

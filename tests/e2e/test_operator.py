@@ -22,7 +22,8 @@ from bot.ui.operator_job import generation_ids
 from .conftest import World, restart
 from .helpers import assert_refused, bot_of, only_job_id, results_for, run_for
 
-OPERATOR_COMMANDS = {"operator allowance", "operator wallet", "operator servers", "operator job"}
+OPERATOR_COMMANDS = {"operator allowance", "operator wallet", "operator servers", "operator job",
+                     "operator pause", "operator resume"}
 OPS_GUILD_ID = 1_300_000_000_000_000_001
 REFUSAL = "🔒 Only the bot's operator can use this command."
 

@@ -7,7 +7,7 @@ import pytest
 import simcord
 
 from bot.config import Settings
-from bot.dispatch.errors import QueuePausedError
+from bot.dispatch.errors import AlreadyPausedError, NotPausedError, QueuePausedError
 from bot.jobs import JobStatus
 from bot.sandbox.server import SandboxServer
 
@@ -250,3 +250,39 @@ async def test_a_submit_the_database_could_not_record_recovers_without_a_restart
     status = await services.ledger.guild_status(world.guild.id)
     assert status.held == 0 and status.spent_total > 0
     assert (await services.ledger.audit(world.guild.id)).ok
+
+
+async def test_the_operator_pauses_and_resumes_by_hand(
+    world: World, sandbox: SandboxServer, settings: Settings, operator: simcord.UserHandle
+) -> None:
+    services = bot_of(world.env).services
+    sandbox.state.add_key(KEY, concurrent_jobs=1)
+    await services.catalog.refresh()
+    rendering = await world.alice.slash(world.channel, "imagine", prompt="first", model="grok-imagine-image-quality")
+    waiting = await world.bob.slash(world.channel, "imagine", prompt="second", model="flux-2-flash")
+
+    paused = await operator.slash("operator pause", reason="provider maintenance")
+    assert paused.ephemeral and "The queue is paused" in paused.response.content
+    assert alerts_to(operator) == ["paused"]
+    refused = await world.admin.slash(world.channel, "imagine", prompt="third", model="flux-2-flash")
+    assert "the operator paused it" in refused.response.content
+    assert_refused(world.env, QueuePausedError)
+    again = await operator.slash("operator pause")
+    assert "already paused" in again.response.content
+    assert_refused(world.env, AlreadyPausedError)
+
+    await run_for(world.env, 1200)  # a hand-made pause is never lifted by the probe
+    assert rendering.response.embeds[0].title == "✅ Done"  # the running job finished and was posted
+    assert waiting.response.embeds[0].title.startswith("⏸️ Paused")
+    assert "the operator paused it" in waiting.response.embeds[0].fields[0].value
+    fresh = await restart(world.env, bot_of(world.env).settings)
+    assert fresh.services.dispatcher.paused is not None
+
+    resumed = await operator.slash("operator resume")
+    assert "running again" in resumed.response.content
+    await run_for(world.env, 30)
+    assert await _statuses(world) == {"delivered": 2}
+    assert alerts_to(operator) == ["paused", "resumed"]
+    not_paused = await operator.slash("operator resume")
+    assert "not paused" in not_paused.response.content
+    assert_refused(world.env, NotPausedError)
