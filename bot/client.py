@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import discord
 from discord import app_commands
@@ -10,6 +11,8 @@ from discord.ext import commands
 
 from .clock import Clock
 from .config import Settings
+from .ops.health import HealthChecks, database_write_probe
+from .ops.server import HealthServer, start_health_server
 from .services import Services
 from .tasks import TaskSupervisor
 from .ui.alerts import DiscordAlertSink
@@ -62,6 +65,23 @@ class VivixBot(commands.Bot):
             await self.load_extension(extension)
         await self.sync_commands()
         await self.services.start()
+        self.health = await self._start_health()
+
+    async def _start_health(self) -> HealthServer | None:
+        """GET /healthz and /metrics, when HEALTH_PORT is set."""
+        services, settings = self.services, self.settings
+        checks = HealthChecks(
+            gateway_connected=self.gateway_connected,
+            database_writable=lambda: database_write_probe(services.db),
+            last_api_success=services.metrics.last_api_success,
+            clock=self.clock,
+            api_max_age=timedelta(seconds=settings.health_api_max_age),
+        )
+        return await start_health_server(settings.health_port, settings.health_host, checks, services.metrics)
+
+    def gateway_connected(self) -> bool:
+        """Connected to Discord's gateway now (not merely logged in once: a reconnect says no)."""
+        return self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open
 
     async def sync_commands(self) -> None:
         guild_id = self.settings.dev_guild_id
@@ -79,6 +99,9 @@ class VivixBot(commands.Bot):
             log.info("Synced %d commands to the operator's server %s", len(synced), operator_guild_id)
 
     async def close(self) -> None:
+        health = getattr(self, "health", None)
+        if health is not None:
+            await health.close()
         services = getattr(self, "services", None)
         if services is not None:
             await services.close()

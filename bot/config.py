@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     wallet_alert_below: int | None = Field(
         default=None, ge=0,
         description="alert the operators when the API wallet falls below this (empty: 10% of the tier's budget)")
+    health_port: int | None = Field(
+        default=None, ge=1, le=65535, description="serve GET /healthz and /metrics on this port (empty: off)")
+    health_host: str = Field(
+        default="127.0.0.1", description="the address the health server binds; 0.0.0.0 to expose it")
+    health_api_max_age: float = Field(
+        default=600.0, gt=0, description="seconds without a successful API call before /healthz says unhealthy")
     log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
     # Credits: what a server gets on first use.
@@ -127,7 +133,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "dev_guild_id", "operator_guild_id", "default_member_day_cap", "default_member_cycle_cap",
-        "operator_log_channel_id", "wallet_alert_below",
+        "operator_log_channel_id", "wallet_alert_below", "health_port",
         mode="before",
     )
     @classmethod

@@ -127,6 +127,7 @@ class GenerationService:
                 role_ids=tuple(request.role_ids), model=model.slug,
             )
             await self.jobs.insert(tx, job)
+        self.dispatcher.ctx.metrics.credits_held(amount)
         return job, self.dispatcher.enqueued(job)
 
     async def start(self, job_id: str, status_message_id: int | None) -> None:

@@ -15,6 +15,7 @@ from .dispatch.dispatcher import Dispatcher
 from .generation import GenerationService
 from .ledger import CreditLedger, LedgerDefaults
 from .ops.alerts import Alerts, AlertSink, LogOnlySink
+from .ops.metrics import BotMetrics, QueueSnapshot
 from .ops.wallet import WalletWatch
 from .polling import PollPlan
 from .ratelimit import RateBudget
@@ -25,7 +26,7 @@ from .vivix.client import VivixClient
 
 log = logging.getLogger(__name__)
 
-CATALOG_REFRESH_SECONDS = 600.0
+CATALOG_REFRESH_SECONDS = 300.0  # also keeps /healthz's "a recent API success" true on an idle bot
 CATALOG_RETRY_SECONDS = 30.0
 
 
@@ -55,6 +56,7 @@ class Services:
     notifier: Notifier
     alerts: Alerts
     wallet: WalletWatch
+    metrics: BotMetrics
 
     @classmethod
     async def open(
@@ -72,21 +74,31 @@ class Services:
         tuning = tuning or DispatchTuning()
         tasks = tasks or TaskSupervisor()
         db = await Database.open(settings.database_path)
-        vivix = VivixClient(settings.vivix_base_url, settings.vivix_api_key.get_secret_value())
+        metrics = BotMetrics(clock=clock)
+        vivix = VivixClient(settings.vivix_base_url, settings.vivix_api_key.get_secret_value(),
+                            observer=metrics.api_call)
         catalog = Catalog(vivix, clock=clock, tasks=tasks)
         ledger = CreditLedger(db, clock, ledger_defaults(settings))
         jobs = JobRepository()
         alerts = Alerts(alert_sink or LogOnlySink())
-        wallet = WalletWatch(db, clock, alerts, threshold=settings.wallet_alert_below)
+        wallet = WalletWatch(db, clock, alerts, threshold=settings.wallet_alert_below, metrics=metrics)
         dispatcher = Dispatcher(
             db=db, jobs=jobs, ledger=ledger, api=vivix, catalog=catalog, clock=clock, notifier=notifier,
-            tasks=tasks, alerts=alerts, wallet=wallet, poll_plan=tuning.poll_plan, budget=tuning.budget,
-            pauses=tuning.pauses, checkpoint=tuning.checkpoint,
+            tasks=tasks, alerts=alerts, wallet=wallet, metrics=metrics, poll_plan=tuning.poll_plan,
+            budget=tuning.budget, pauses=tuning.pauses, checkpoint=tuning.checkpoint,
         )
         generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
                                        clock=clock)
-        return cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, notifier,
-                   alerts, wallet)
+        services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, notifier,
+                       alerts, wallet, metrics)
+        metrics.set_queue_source(services.queue_snapshot)
+        return services
+
+    async def queue_snapshot(self) -> QueueSnapshot:
+        """Job counts for /metrics, read at scrape time."""
+        async with self.db.read() as conn:
+            counts = await self.jobs.count_by_status(conn)
+        return QueueSnapshot(jobs_by_status=counts, queue_length=counts.get("queued", 0))
 
     async def start(self) -> None:
         """Load the model list (a failure is logged, not fatal) and resume unfinished jobs."""

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from bot.config import SECRET_FIELDS, ConfigError, Settings, load_settings
-from bot.ops.server import HealthSettings, load_health_settings
 
 BASE = {"_env_file": None, "discord_token": "t0ken.value", "vivix_api_key": "vvx_live_secret"}
 
@@ -135,9 +134,7 @@ def test_the_env_example_names_every_setting_and_works_as_copied() -> None:
     example = Path(__file__).resolve().parents[1] / ".env.example"
     lines = {m["name"]: (bool(m["comment"]), m["value"])
              for m in re.finditer(r"^(?P<comment># )?(?P<name>[A-Z_]+)=(?P<value>.*)$", example.read_text(), re.M)}
-    health = {f"HEALTH_{name.upper()}": name for name in HealthSettings.model_fields}
-
-    assert sorted(lines) == sorted([name.upper() for name in Settings.model_fields] + list(health))
+    assert sorted(lines) == sorted(name.upper() for name in Settings.model_fields)
     settings = load_settings(_env_file=example)  # placeholders for the secrets, defaults for the rest
     defaults = load_settings(**BASE)
     for name in Settings.model_fields:
@@ -149,9 +146,3 @@ def test_the_env_example_names_every_setting_and_works_as_copied() -> None:
         # What the commented line shows is the default: uncommenting it changes nothing.
         assert getattr(load_settings(**{**BASE, name: value}), name) == getattr(defaults, name), name
         assert getattr(settings, name) == getattr(defaults, name), name
-    health_defaults = load_health_settings(_env_file=None)
-    for env, name in health.items():
-        commented, value = lines[env]
-        assert commented, f"{env} should be commented out at its default"
-        shown = load_health_settings(_env_file=None, **({name: value} if value else {}))
-        assert getattr(shown, name) == getattr(health_defaults, name), env

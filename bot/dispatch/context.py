@@ -10,6 +10,7 @@ from ..clock import Clock
 from ..jobs import Job
 from ..ledger import CreditLedger
 from ..ops.alerts import Alerts
+from ..ops.metrics import BotMetrics
 from ..ops.wallet import WalletWatch
 from ..polling import PollPlan
 from ..ratelimit import RateBudget
@@ -36,6 +37,7 @@ class DispatchContext:
     budget: RateBudget
     alerts: Alerts
     wallet: WalletWatch
+    metrics: BotMetrics
     queue: QueueIndex = field(default_factory=QueueIndex)
     pauses: Pauses = field(default_factory=Pauses)
     checkpoint: Checkpoint | None = None

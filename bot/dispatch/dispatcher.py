@@ -10,6 +10,7 @@ from ..clock import Clock
 from ..jobs import Job, JobStatus
 from ..ledger import CreditLedger
 from ..ops.alerts import Alerts
+from ..ops.metrics import BotMetrics
 from ..ops.wallet import WalletWatch
 from ..polling import PollPlan
 from ..ratelimit import RateBudget
@@ -47,6 +48,7 @@ class Dispatcher:
         tasks: TaskSupervisor,
         alerts: Alerts,
         wallet: WalletWatch,
+        metrics: BotMetrics,
         poll_plan: PollPlan | None = None,
         budget: RateBudget | None = None,
         checkpoint: Checkpoint | None = None,
@@ -55,7 +57,7 @@ class Dispatcher:
         self.ctx = DispatchContext(
             db=db, jobs=jobs, ledger=ledger, api=api, catalog=catalog, clock=clock, notifier=notifier,
             tasks=tasks, plan=poll_plan or PollPlan(), budget=budget or RateBudget(_limits(catalog)[0]),
-            alerts=alerts, wallet=wallet, pauses=pauses or Pauses(), checkpoint=checkpoint,
+            alerts=alerts, wallet=wallet, metrics=metrics, pauses=pauses or Pauses(), checkpoint=checkpoint,
         )
         self.messenger = Messenger(self.ctx)
         self.finisher = Finisher(self.ctx, self.messenger)

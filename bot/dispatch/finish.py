@@ -96,6 +96,8 @@ class Finisher:
                 await ctx.ledger.settle_in(tx, job.id, charge)
             else:
                 await ctx.ledger.release_in(tx, job.id)
+        ctx.metrics.credits_settled(charge)
+        ctx.metrics.credits_released(job.held - charge)
         self.messenger.rendering_cancelled(job.id, False)
         if outcome is JobOutcome.COMPLETED and credits_used > job.held:
             await self._overcharged(job, credits_used)
@@ -131,6 +133,7 @@ class Finisher:
         ctx.queue.discard(job_id)
         finished = await ctx.load(job_id)
         assert finished is not None, "a finished job is never deleted"
+        ctx.metrics.credits_released(finished.held)
         await self.messenger.deliver(finished)
         return finished
 

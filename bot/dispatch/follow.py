@@ -84,6 +84,8 @@ class Follower:
         finally:
             ctx.budget.observe_remaining(ctx.api.rate_limit_remaining)
         if generation.is_terminal:
+            if generation.completed_at is not None:
+                ctx.metrics.observe_poll_delay(completed_at=generation.completed_at, seen_at=ctx.clock())
             await ctx.mark("terminal_seen", job)
             await self.finisher.complete(job, generation)
             return None

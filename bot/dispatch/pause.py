@@ -80,6 +80,7 @@ class PauseControl:
         async with self.ctx.db.read() as conn:
             stored = await self._repo.get(conn, _KEY)
         self.state = QueuePause.from_json(stored) if stored else None
+        self.ctx.metrics.set_paused(self.state is not None)
         if self.state is not None:
             log.warning("The queue is still paused (%s since %s)", self.state.code, self.state.since.isoformat())
             self._start_probing()
@@ -97,6 +98,7 @@ class PauseControl:
             async with self.ctx.db.transaction() as tx:
                 await self._repo.put(tx, _KEY, pause.to_json(), self.ctx.clock())
             self.state = pause
+        self.ctx.metrics.set_paused(True)
         who = f"by operator {pause.by}" if pause.manual else f"the API answered {pause.code}"
         request = f" (request {pause.request_id})" if pause.request_id else ""
         log.warning("Queue paused: %s%s: %s", who, request, pause.detail)
@@ -119,6 +121,7 @@ class PauseControl:
             async with self.ctx.db.transaction() as tx:
                 await self._repo.delete(tx, _KEY)
             self.state = None
+        self.ctx.metrics.set_paused(False)
         if self._probe is not None and self._probe is not asyncio.current_task():
             self._probe.cancel()
         self._probe = None

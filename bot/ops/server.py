@@ -4,62 +4,23 @@ It runs on the bot's own event loop (aiohttp.web, already a dependency of
 discord.py) and binds 127.0.0.1 unless ``HEALTH_HOST`` says otherwise: the
 answers name the bot's state, which is nobody else's business.
 
-Wiring, for whoever builds the services::
-
-    settings = load_health_settings()  # HealthChecks(..., api_max_age=settings.api_max_age_delta)
-    server = await start_health_server(settings, checks, metrics)
-    ...
-    if server is not None:
-        await server.close()
+Its settings (``HEALTH_PORT``, ``HEALTH_HOST``, ``HEALTH_API_MAX_AGE``) live in ``bot.config.Settings``
+with every other; ``bot/client.py`` starts it after the services and closes it first.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from types import TracebackType
 
 from aiohttp import web
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.config import ConfigError
-from bot.ops.health import DEFAULT_API_MAX_AGE, HealthChecks
+from bot.ops.health import HealthChecks
 from bot.ops.metrics import BotMetrics
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
-
-
-class HealthSettings(BaseSettings):
-    """``HEALTH_PORT``, ``HEALTH_HOST`` and ``HEALTH_API_MAX_AGE`` (seconds), from the environment or ``.env``."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="HEALTH_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
-        case_sensitive=False, env_ignore_empty=True,
-    )
-
-    port: int | None = Field(default=None, ge=1, le=65535)
-    """None (unset or empty): no server."""
-    host: str = DEFAULT_HOST
-    api_max_age: float = Field(default=DEFAULT_API_MAX_AGE.total_seconds(), gt=0)
-
-    @property
-    def api_max_age_delta(self) -> timedelta:
-        return timedelta(seconds=self.api_max_age)
-
-
-def load_health_settings(**overrides: object) -> HealthSettings:
-    """Read the settings, or raise one ``ConfigError`` line naming the bad variable."""
-    try:
-        return HealthSettings(**overrides)  # type: ignore[arg-type]  # pydantic-settings' init keywords (_env_file)
-    except ValidationError as err:
-        parts = []
-        for item in err.errors():
-            name = f"HEALTH_{str(item['loc'][0]).upper()}" if item["loc"] else "HEALTH_*"
-            parts.append(f"{name}: {item['msg']} (got {str(item.get('input'))[:40]!r})")
-        raise ConfigError("; ".join(parts)) from None
 
 
 class HealthServer:
@@ -134,10 +95,10 @@ class HealthServer:
 
 
 async def start_health_server(
-    settings: HealthSettings, checks: HealthChecks, metrics: BotMetrics | None
+    port: int | None, host: str, checks: HealthChecks, metrics: BotMetrics | None
 ) -> HealthServer | None:
     """The started server, or None when ``HEALTH_PORT`` is unset (health and metrics are off)."""
-    if settings.port is None:
+    if port is None:
         log.debug("HEALTH_PORT is unset: no health or metrics server")
         return None
-    return await HealthServer(checks, metrics, host=settings.host, port=settings.port).start()
+    return await HealthServer(checks, metrics, host=host, port=port).start()

@@ -8,6 +8,7 @@ from ..clock import Clock
 from ..store.bot_state import BotStateRepository
 from ..store.database import Database
 from .alerts import Alert, Alerts, Incident
+from .metrics import BotMetrics
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,9 @@ class WalletWatch:
     crossing of the threshold and re-arms when the balance is back above it. The armed state
     is kept in the database, so a restart does not repeat an alert."""
 
-    def __init__(self, db: Database, clock: Clock, alerts: Alerts, *, threshold: int | None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, alerts: Alerts, *, threshold: int | None, metrics: BotMetrics | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.alerts = alerts
@@ -37,6 +40,7 @@ class WalletWatch:
         self.balance: int | None = None
         self._below: bool | None = None  # None: not read from the database yet
         self._state = BotStateRepository()
+        self._metrics = metrics
 
     @property
     def threshold(self) -> int | None:
@@ -48,6 +52,8 @@ class WalletWatch:
         if balance is None:
             return
         self.balance = balance
+        if self._metrics is not None:
+            self._metrics.set_wallet_balance(balance)
         threshold = self.threshold
         if threshold is None:
             return

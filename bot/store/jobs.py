@@ -90,6 +90,10 @@ class JobRepository:
         )
         return [(str(id_), int(guild_id), str(created)) for id_, guild_id, created in rows]
 
+    async def count_by_status(self, conn: Reader) -> dict[str, int]:
+        rows = await conn.fetch_all("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+        return {str(status): int(count) for status, count in rows}
+
     async def any_waiting(self, conn: Reader) -> bool:
         return await conn.fetch_value("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1") is not None
 

