@@ -8,10 +8,11 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .client import VivixBot
+    from .clock import Clock
     from .config import Settings
 
 
-def create_bot(settings: Settings, **kwargs: object) -> VivixBot:
+def create_bot(settings: Settings, *, clock: Clock | None = None) -> VivixBot:
     """Build the bot without touching the network; services open in ``setup_hook``.
 
     Its token and API key join the secret filter for logs and Discord messages alike."""
@@ -20,7 +21,7 @@ def create_bot(settings: Settings, **kwargs: object) -> VivixBot:
 
     register_secrets(settings.discord_token, settings.vivix_api_key)
 
-    return VivixBot(settings, **kwargs)  # type: ignore[arg-type]
+    return VivixBot(settings, clock=clock)
 
 
 __all__ = ["__version__", "create_bot"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -17,6 +18,7 @@ from .services import Services
 from .tasks import TaskSupervisor
 from .ui.alerts import DiscordAlertSink
 from .ui.delivery import DiscordNotifier
+from .ui.errors import reply_error
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,13 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 
+class BotCommandTree(app_commands.CommandTree[Any]):
+    """Every slash command's errors go to the one handler (bot/ui/errors.py)."""
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
+        await reply_error(interaction, error)
+
+
 class VivixBot(commands.Bot):
     """Typed access to the services for cogs: ``bot.services.ledger`` and so on."""
 
@@ -48,12 +57,12 @@ class VivixBot(commands.Bot):
             intents=intents,
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            tree_cls=BotCommandTree,
         )
         self.settings = settings
         # discord.utils.utcnow is the real time in production and the simulated
         # time under SimCord, so the services follow whichever Discord they see.
         self.clock: Clock = clock or discord.utils.utcnow
-        self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
         tasks = TaskSupervisor()
@@ -114,9 +123,4 @@ class VivixBot(commands.Bot):
         log.info("Logged in as %s (%s) in %d servers", self.user, getattr(self.user, "id", "?"),
                  len(self.guilds))
 
-    async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        from .ui.errors import reply_error
 
-        await reply_error(interaction, error)

@@ -157,6 +157,7 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, or raise one ``ConfigError`` line naming every bad variable."""
     try:
+        # ignored: the overrides are typed `object` here and checked by pydantic at run time, field by field
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         raise ConfigError(describe_errors(err)) from None

@@ -88,6 +88,8 @@ class Generate(commands.Cog):
         async def callback(interaction: discord.Interaction, **values: Any) -> None:
             await self.run(interaction, spec, values)
 
+        # discord.py builds a command's options from its callback's signature and descriptions, read
+        # from these two attributes; mypy does not know functions may carry them.
         callback.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [inspect.Parameter("interaction", _P, annotation=discord.Interaction)]
             + [OPTIONS[name][0] for name in spec.options]
@@ -95,7 +97,9 @@ class Generate(commands.Cog):
         callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
             name: OPTIONS[name][1] for name in spec.options
         }
-        command = app_commands.Command(name=spec.name, description=spec.description, callback=callback)
+        command: app_commands.Command[Any, ..., None] = app_commands.Command(
+            name=spec.name, description=spec.description, callback=callback
+        )
         command.guild_only = True
         command.autocomplete("model")(self._model_autocomplete(spec.category))
         for name in ENUM_OPTIONS:

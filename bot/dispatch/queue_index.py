@@ -23,8 +23,8 @@ Key = tuple[str, int, str]  # (created_at as stored: fixed-width UTC text, arriv
 
 class QueueIndex:
     def __init__(self) -> None:
-        self._by_guild: dict[int, SortedList] = {}  # guild -> SortedList[Key]
-        self._guilds: SortedList = SortedList()  # guilds with at least one waiting job
+        self._by_guild: dict[int, SortedList[Key]] = {}
+        self._guilds: SortedList[int] = SortedList()  # servers with at least one waiting job
         self._where: dict[str, tuple[int, Key]] = {}
         self.after_guild: int | None = None  # the server served last: the next turn starts after it
         self._arrivals = itertools.count()
@@ -54,7 +54,7 @@ class QueueIndex:
         key = (created, next(self._arrivals), job_id)
         jobs = self._by_guild.get(guild_id)
         if jobs is None:
-            jobs = self._by_guild[guild_id] = SortedList()
+            jobs = self._by_guild[guild_id] = SortedList[Key]()
             self._guilds.add(guild_id)
         jobs.add(key)
         self._where[job_id] = (guild_id, key)

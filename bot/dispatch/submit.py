@@ -139,6 +139,6 @@ class Submitter:
         async with ctx.db.transaction() as tx:
             await ctx.jobs.requeue(tx, job.id, code)
         ctx.back_in_line(job)
-        pause = min(ctx.pauses.max_queue_pause, ctx.pauses.submit_retry * 2 ** min(job.attempts, 10))
+        pause = min(ctx.pauses.max_queue_pause, ctx.pauses.submit_retry * 2.0 ** min(job.attempts, 10))
         log.warning("Submit of job %s failed (%s); queue paused %.0fs", job.short_id, code, pause)
         return pause

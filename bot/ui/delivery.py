@@ -82,7 +82,7 @@ class DiscordNotifier:
         channel = await self._channel(job.channel_id)
         if channel is None or not hasattr(channel, "get_partial_message") or job.status_message_id is None:
             return
-        message = channel.get_partial_message(job.status_message_id)  # type: ignore[attr-defined]
+        message = channel.get_partial_message(job.status_message_id)
         try:
             embed = status_embed(job, progress=progress, model_name=self._model_name(job))
             await message.edit(embed=redact_embed(embed))

@@ -115,7 +115,7 @@ class HistoryPageButton(
         return cls(int(match["guild"]), int(match["requester"]), int(match["offset"]), member or None,
                    match["dir"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.requester_id:
             await send_ephemeral(
                 interaction,

@@ -173,7 +173,7 @@ class VivixClient:
             except httpx.TimeoutException as err:
                 self._observe(method, path, None)
                 error: VivixError = VivixTimeoutError(f"{method} /{path} timed out")
-                cause: BaseException = err
+                cause: BaseException | None = err
             except httpx.TransportError as err:
                 self._observe(method, path, None)
                 error = VivixConnectionError(f"{method} /{path} could not connect: {type(err).__name__}")
@@ -183,7 +183,7 @@ class VivixClient:
                 if response.is_success:
                     return response
                 error = self._error_from(response)
-                cause = None  # type: ignore[assignment]
+                cause = None
             retryable = isinstance(error, VivixTimeoutError | VivixConnectionError | ServerError) or (
                 retry_429 and isinstance(error, RateLimitError)
             )
