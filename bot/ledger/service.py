@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
 
-from bot.clock import Clock
 from bot.ledger import checks, reports
 from bot.ledger.caps import scoped_caps
 from bot.ledger.checks import Actor
@@ -22,43 +19,28 @@ from bot.ledger.cycles import CycleKind, cycle_bounds, day_start, parse_cycle
 from bot.ledger.errors import DuplicateHoldError, InvalidInputError, UnknownHoldError
 from bot.ledger.models import (
     UNCHANGED,
-    AuditReport,
     CapValue,
     GuildStatus,
-    GuildSummary,
     HoldOutcome,
     Inherit,
-    LedgerDefaults,
-    MemberStatus,
     ScopedCaps,
     Unchanged,
-    UsageReport,
 )
 from bot.ledger.quota import load_member_quota
+from bot.ledger.reading import LedgerReads
 from bot.ledger.renewal import SYSTEM, current_guild
-from bot.store.connections import Reader, Transaction
-from bot.store.credit_holds import CreditHold, CreditHoldRepository, HoldStatus
-from bot.store.credit_limits import CreditLimitRepository, LimitName, LimitScope
-from bot.store.database import Database
-from bot.store.guild_credits import GuildCredit, GuildCreditRepository
-from bot.store.ledger_entries import EntryKind, LedgerEntry, LedgerEntryRepository
-from bot.store.member_credits import MemberCreditRepository
+from bot.store.connections import Transaction
+from bot.store.credit_holds import CreditHold, HoldStatus
+from bot.store.credit_limits import LimitName, LimitScope
+from bot.store.ledger_entries import EntryKind
 
 log = logging.getLogger(__name__)
 
 CapArg = CapValue | Unchanged
 
 
-class CreditLedger:
-    def __init__(self, db: Database, clock: Clock, defaults: LedgerDefaults | None = None) -> None:
-        self._db = db
-        self._clock = clock
-        self.defaults = defaults or LedgerDefaults()
-        self._guilds = GuildCreditRepository()
-        self._holds = CreditHoldRepository()
-        self._limits = CreditLimitRepository()
-        self._entries = LedgerEntryRepository()
-        self._members = MemberCreditRepository()
+class CreditLedger(LedgerReads):
+    """Holds that settle or refund, and what admins and the operator change."""
 
     # -- holds ------------------------------------------------------------------------------
 
@@ -191,15 +173,6 @@ class CreditLedger:
             hold, status=status, charged=charge, caps_used=caps_used, bonus_used=bonus_used, closed_at=now
         )
         return _outcome(closed, already_closed=False)
-
-    async def get_hold(self, job_id: str) -> CreditHold | None:
-        async with self._db.read() as conn:
-            return await self._holds.get(conn, job_id)
-
-    async def open_holds(self, guild_id: int | None = None) -> list[CreditHold]:
-        """Holds not yet settled or released (to reconcile after a restart)."""
-        async with self._db.read() as conn:
-            return await self._holds.list_open(conn, guild_id)
 
     # -- admin ------------------------------------------------------------------------------
 
@@ -342,90 +315,6 @@ class CreditLedger:
             ))
         log.info("guild %d: %d bonus to member %d by %s", guild_id, amount, member_id, who)
         return bonus
-
-    # -- reads ------------------------------------------------------------------------------
-
-    async def member_status(
-        self, guild_id: int, member_id: int, role_ids: Iterable[int] = ()
-    ) -> MemberStatus:
-        checks.snowflake("guild_id", guild_id)
-        checks.snowflake("member_id", member_id)
-        roles = checks.snowflakes("role_ids", role_ids)
-        async with self._current(guild_id) as (conn, guild, now):
-            return await reports.member_status(conn, guild, member_id, roles, now, self.defaults.caps)
-
-    async def guild_status(self, guild_id: int) -> GuildStatus:
-        checks.snowflake("guild_id", guild_id)
-        async with self._current(guild_id) as (conn, guild, _now):
-            return await reports.guild_status(conn, guild, self.defaults.caps)
-
-    async def history(
-        self, guild_id: int, limit: int = 20, offset: int = 0, member_id: int | None = None
-    ) -> list[LedgerEntry]:
-        """Ledger rows, newest first; only one member's when ``member_id`` is given."""
-        checks.snowflake("guild_id", guild_id)
-        if not 1 <= checks.count("limit", limit) <= 1000:
-            raise InvalidInputError("limit", limit, "must be from 1 to 1000")
-        checks.count("offset", offset)
-        if member_id is not None:
-            checks.snowflake("member_id", member_id)
-        async with self._current(guild_id) as (conn, _guild, _now):
-            return await self._entries.page(conn, guild_id, limit=limit, offset=offset, member_id=member_id)
-
-    async def usage(self, guild_id: int, top: int = 10) -> UsageReport:
-        """This cycle's spend: the top spenders and spend per model."""
-        checks.snowflake("guild_id", guild_id)
-        checks.positive_amount("top", top)
-        async with self._current(guild_id) as (conn, guild, _now):
-            return await reports.usage(conn, guild, top)
-
-    async def list_guilds(self) -> list[GuildSummary]:
-        """Every guild's allowance and spend, for the operator (cycles renewed first)."""
-        now = self._now()
-        async with self._db.read() as conn:
-            stale = await self._guilds.ids_with_cycle_ended(conn, now)
-        if stale:
-            async with self._db.transaction() as tx:
-                for guild_id in stale:
-                    await current_guild(tx, guild_id, now, self.defaults)
-        async with self._db.read() as conn:
-            return await reports.guild_summaries(conn)
-
-    async def audit(self, guild_id: int) -> AuditReport:
-        """Check conservation from the ledger rows alone against the stored balances."""
-        async with self._db.read() as conn:
-            return await reports.audit(conn, guild_id)
-
-    async def audit_all(self) -> list[AuditReport]:
-        async with self._db.read() as conn:
-            return [await reports.audit(conn, guild.guild_id) for guild in await self._guilds.list_all(conn)]
-
-    # -- internals ----------------------------------------------------------------------------
-
-    def _now(self) -> datetime:
-        now = self._clock()
-        if now.tzinfo is None:
-            raise ValueError(f"the clock returned a naive datetime {now!r}; it must be aware UTC")
-        return now.astimezone(UTC)
-
-    @asynccontextmanager
-    async def _current(self, guild_id: int) -> AsyncIterator[tuple[Reader, GuildCredit, datetime]]:
-        """A read handle and the guild's current row: a reader when nothing needs writing,
-        else a write transaction that first creates or renews the guild."""
-        now = self._now()
-        async with self._db.read() as reader:
-            guild = await self._guilds.get(reader, guild_id)
-            if guild is not None and now < guild.cycle_end:
-                yield reader, guild, now
-                return
-        async with self._db.transaction() as tx:
-            yield tx, await current_guild(tx, guild_id, now, self.defaults), now
-
-    async def entries_for_job(self, job_id: str) -> list[LedgerEntry]:
-        """Every ledger row written for one job (hold, settle, release, write-off), oldest first."""
-        async with self._db.read() as conn:
-            return await self._entries.for_job(conn, job_id)
-
 
 def _outcome(hold: CreditHold, *, already_closed: bool) -> HoldOutcome:
     return HoldOutcome(
