@@ -33,6 +33,9 @@ class Account:
     """A revoked key answers 401 KEY_INVALID everywhere; restoring it brings the account back."""
     tier_locked: bool = False
     """Set by the operator controls: 403 TIER_LOCKED everywhere, as if downgraded, until unlocked."""
+    price_factor: float = 1.0
+    """A per-account pricing override (vivix-api.md): estimates and charges times this, while
+    /models keeps publishing the list price band, as the real service does."""
     calls: deque[float] = field(default_factory=deque, repr=False)
     """Clock times of the calls inside the sliding rate-limit window."""
 

@@ -155,6 +155,13 @@ class SandboxState:
             self._settle(now)
             return self._account(key).to_json(in_flight=sum(1 for job in self._open if job.key == key))
 
+    def set_price_factor(self, key: str, factor: float) -> None:
+        """A per-account pricing override: the key's jobs cost ``factor`` times the list price."""
+        if factor <= 0:
+            raise ValueError("the price factor must be above 0")
+        with self._lock:
+            self._account(key).price_factor = factor
+
     def in_flight(self, key: str) -> int:
         """Jobs of ``key`` still pending or processing."""
         with self._lock:
@@ -323,6 +330,8 @@ class SandboxState:
     def _new_job(self, account: Account, body: Any, now: float) -> SandboxGeneration:
         model, params = parse_generate_body(account, body)
         estimate, used = model.price(params)
+        if account.price_factor != 1.0:
+            estimate, used = (math.ceil(value * account.price_factor) for value in (estimate, used))
         if sum(1 for job in self._open if job.key == account.key) >= account.concurrent_jobs:
             raise SandboxError(
                 429, "CONCURRENCY_LIMIT", f"{account.concurrent_jobs} generations are already in flight."

@@ -94,7 +94,7 @@ def status_embed(
     elif job.status is JobStatus.RUNNING and job.cancelled_by is not None:
         state, colour = "🚫 Cancelled · finishing at the service, will not be posted", discord.Colour.dark_grey()
     elif job.status is JobStatus.RUNNING:
-        state, colour = "🎨 Rendering", BRAND
+        state, colour = "🎨 Rendering" + (" · retrying after a passing failure" if job.retries else ""), BRAND
     elif job.outcome is JobOutcome.COMPLETED:
         state, colour = "✅ Done", discord.Colour.green()
     elif job.outcome is JobOutcome.CANCELLED:

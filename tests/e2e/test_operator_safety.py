@@ -197,7 +197,11 @@ async def test_the_low_wallet_alert_comes_once_per_crossing(
 async def test_a_passing_failure_is_retried_once_and_delivered(world: World, sandbox: SandboxServer) -> None:
     sandbox.state.fail_next_generations(1, code="PROVIDER_ERROR")
     status_message = await world.alice.slash(world.channel, "imagine", prompt="a kite", model="flux-2-flash")
-    await run_for(world.env, 60)
+    titles = []
+    for _ in range(60):  # what the member sees, second by second
+        await run_for(world.env, 1)
+        titles.append(status_message.response.embeds[0].title)
+    assert any("retrying after a passing failure" in title for title in titles), titles
 
     services = bot_of(world.env).services
     async with services.db.read() as conn:
@@ -286,3 +290,22 @@ async def test_the_operator_pauses_and_resumes_by_hand(
     not_paused = await operator.slash("operator resume")
     assert "not paused" in not_paused.response.content
     assert_refused(world.env, NotPausedError)
+
+
+async def test_a_job_charged_more_than_it_held_is_alerted_once(
+    world: World, sandbox: SandboxServer, operator: simcord.UserHandle
+) -> None:
+    sandbox.state.set_price_factor(KEY, 1.5)  # the account's price override: above the list band
+    await world.alice.slash(world.channel, "imagine", prompt="a kite", model="flux-2-flash")
+    await run_for(world.env, 60)
+
+    services = bot_of(world.env).services
+    async with services.db.read() as conn:
+        job_id = str(await conn.fetch_value("SELECT id FROM jobs"))
+    job = await services.generation.get(job_id)
+    assert job is not None and job.status is JobStatus.DELIVERED
+    status = await services.ledger.guild_status(world.guild.id)
+    assert status.spent_total == job.held  # the server pays at most what it held
+    assert alerts_to(operator) == ["overcharged"]
+    alert = operator.dm_channel.history()[-1].embeds[0].description
+    assert job.id in alert and f"it held {job.held:,}" in alert
