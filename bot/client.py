@@ -33,6 +33,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.credits",
     "cogs.quota",
     "cogs.operator",
+    "cogs.actions",
 )
 
 

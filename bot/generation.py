@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from .catalog import (
     Catalog,
@@ -21,9 +22,12 @@ from .dispatch.errors import QueuePausedError
 from .errors import QueueError, clip
 from .jobs import Job, JobStatus, new_idempotency_key
 from .ledger import CreditLedger
+from .store.connections import Reader
 from .store.database import Database
 from .store.jobs import JobRepository
 from .vivix.models import ModelInfo
+
+DOUBLE_CLICK_WINDOW = timedelta(seconds=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,8 @@ class GenerationRequest:
     options_text: str | None = None
     references: Sequence[Reference] = ()
     role_ids: Sequence[int] = ()
+    source_job_id: str | None = None  # a result action: the job whose result this starts from
+    action: str | None = None  # ... and which action (reroll, vary, remix, upscale, animate, retry)
 
 
 class GenerationService:
@@ -120,8 +126,12 @@ class GenerationService:
             held=amount,
             status=JobStatus.QUEUED,
             created_at=self.clock(),
+            source_job_id=request.source_job_id,
+            action=request.action,
         )
         async with self.db.transaction() as tx:
+            if request.source_job_id is not None and request.action is not None:
+                await self._refuse_a_double_click(tx, job)
             await self.ledger.hold_in(
                 tx, request.guild_id, request.member_id, amount, job.id,
                 role_ids=tuple(request.role_ids), model=model.slug,
@@ -129,6 +139,17 @@ class GenerationService:
             await self.jobs.insert(tx, job)
         self.dispatcher.ctx.metrics.credits_held(amount)
         return job, self.dispatcher.enqueued(job)
+
+    async def _refuse_a_double_click(self, tx: Reader, job: Job) -> None:
+        """Two clicks of one button by one member a moment apart make one job, not two (checked in
+        the write transaction that would hold, so two clicks cannot both pass)."""
+        assert job.source_job_id is not None and job.action is not None
+        earlier = await self.jobs.recent_action(
+            tx, source_job_id=job.source_job_id, member_id=job.member_id, action=job.action,
+            since=job.created_at - DOUBLE_CLICK_WINDOW,
+        )
+        if earlier is not None:
+            raise DoubleClickError()
 
     async def start(self, job_id: str, status_message_id: int | None) -> None:
         """Remember the public status message, then let the dispatcher run the job."""
@@ -196,6 +217,11 @@ class ActiveJobs:
     running: list[Job]
     page: int  # 0-based
     pages: int
+
+
+class DoubleClickError(QueueError):
+    def __init__(self) -> None:
+        super().__init__("⏳ You just started that; it is on its way. Nothing more was charged.")
 
 
 class CancelRefusedError(QueueError):

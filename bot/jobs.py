@@ -61,6 +61,10 @@ class Job:
     cancelled_by: int | None = None  # who cancelled it; set while a rendering job runs out
     retries: int = 0  # automatic resubmits after a transient failure (at most one)
     earlier_attempts: tuple[dict[str, Any], ...] = ()  # generations before the current one, oldest first
+    source_job_id: str | None = None  # the job whose result this one was made from (a result action)
+    action: str | None = None  # reroll | vary | remix | upscale | animate | retry | reference
+    deleted_by: int | None = None  # who deleted the posted result (the ledger is untouched)
+    deleted_at: datetime | None = None
 
     @property
     def prompt(self) -> str:

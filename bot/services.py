@@ -7,6 +7,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from .actions.service import ResultActions
 from .catalog import Catalog
 from .clock import Clock
 from .config import Settings
@@ -53,6 +54,7 @@ class Services:
     jobs: JobRepository
     dispatcher: Dispatcher
     generation: GenerationService
+    actions: ResultActions
     notifier: Notifier
     alerts: Alerts
     wallet: WalletWatch
@@ -89,8 +91,9 @@ class Services:
         )
         generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
                                        clock=clock)
-        services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, notifier,
-                       alerts, wallet, metrics)
+        actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock)
+        services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, actions,
+                       notifier, alerts, wallet, metrics)
         metrics.set_queue_source(services.queue_snapshot)
         return services
 

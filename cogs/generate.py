@@ -13,8 +13,8 @@ from discord.ext import commands
 
 from bot.client import VivixBot
 from bot.generation import GenerationRequest, Reference
-from bot.ui.embeds import status_embed
 from bot.ui.errors import send_ephemeral
+from bot.ui.start import answer_and_start
 
 log = logging.getLogger(__name__)
 
@@ -157,18 +157,7 @@ class Generate(commands.Cog):
         )
         services = self.bot.services
         job, shown = await services.generation.create(request)  # refusals reach the one error handler
-        # The job is held and stored: whatever happens to this reply, it must be started.
-        message_id: int | None = None
-        try:
-            model = services.catalog.get(job.model)
-            await interaction.response.send_message(
-                embed=status_embed(job, progress=shown, model_name=model.display_name if model else None)
-            )
-            message_id = (await interaction.original_response()).id
-        except discord.HTTPException as err:
-            log.warning("Could not show the status of job %s (%s); it runs anyway", job.short_id, err)
-        finally:
-            await services.generation.start(job.id, message_id)
+        await answer_and_start(interaction, services, job, shown)
 
 
 async def setup(bot: VivixBot) -> None:

@@ -99,3 +99,15 @@ def _read_quoted(text: str, pos: int, name: str) -> tuple[str, int]:
 def _excerpt(text: str, pos: int) -> str:
     piece = text[pos : pos + _SHOWN].replace("`", "'")
     return piece + ("…" if len(text) - pos > _SHOWN else "")
+
+
+def format_options(options: dict[str, object]) -> str:
+    """``name=value`` pairs that ``parse_options`` reads back as the same values (as text):
+    what a remix form shows for the member to edit. Booleans read as true/false."""
+    parts = []
+    for name, value in options.items():
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        if not text or any(c in text for c in _SEPARATORS + '="\\') or text[0] in _QUOTES:
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        parts.append(f"{name}={text}")
+    return " ".join(parts)

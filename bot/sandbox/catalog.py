@@ -172,6 +172,7 @@ MODELS: tuple[SandboxModel, ...] = (
             "aspect_ratio": {"type": "enum", "values": ["16:9", "9:16", "1:1"], "default": "16:9"},
             "duration": {"type": "integer", "min": 5, "max": 10, "default": 5},
             "resolution": {"type": "enum", "values": ["720p", "1080p", "2160p"], "default": "1080p"},
+            "reference_images": {"type": "string[]", "max_items": 1},  # image-to-video: animates the first
         },
         credits_band=(450, 1600),
         example_request={

@@ -14,7 +14,8 @@ _COLUMNS = (
     "id, guild_id, channel_id, member_id, command, model, category, request_json, idempotency_key, "
     "held, status, outcome, generation_id, credits_estimate, credits_used, result_json, error_code, "
     "error_message, status_message_id, result_message_id, delivered_via, attempts, polls, created_at, "
-    "submitted_at, finished_at, post_started_at, delivered_at, cancelled_by, retries, earlier_attempts_json"
+    "submitted_at, finished_at, post_started_at, delivered_at, cancelled_by, retries, earlier_attempts_json, "
+    "source_job_id, action, deleted_by, deleted_at"
 )
 
 
@@ -30,7 +31,8 @@ def _row_to_job(row: Any) -> Job:
     (id_, guild_id, channel_id, member_id, command, model, category, request_json, key, held, status,
      outcome, generation_id, estimate, used, result_json, error_code, error_message, status_message_id,
      result_message_id, delivered_via, attempts, polls, created_at, submitted_at, finished_at,
-     post_started_at, delivered_at, cancelled_by, retries, earlier_attempts_json) = tuple(row)
+     post_started_at, delivered_at, cancelled_by, retries, earlier_attempts_json, source_job_id, action,
+     deleted_by, deleted_at) = tuple(row)
     return Job(
         id=id_, guild_id=guild_id, channel_id=channel_id, member_id=member_id, command=command,
         model=model, category=category, request=json.loads(request_json), idempotency_key=key,
@@ -43,6 +45,7 @@ def _row_to_job(row: Any) -> Job:
         finished_at=_dt(finished_at), post_started_at=_dt(post_started_at),
         delivered_at=_dt(delivered_at), cancelled_by=cancelled_by, retries=retries,
         earlier_attempts=tuple(json.loads(earlier_attempts_json)) if earlier_attempts_json else (),
+        source_job_id=source_job_id, action=action, deleted_by=deleted_by, deleted_at=_dt(deleted_at),
     )
 
 
@@ -52,12 +55,35 @@ class JobRepository:
     async def insert(self, conn: Transaction, job: Job) -> None:
         await conn.execute(
             "INSERT INTO jobs (id, guild_id, channel_id, member_id, command, model, category, "
-            "request_json, idempotency_key, held, status, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "request_json, idempotency_key, held, status, created_at, source_job_id, action) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (job.id, job.guild_id, job.channel_id, job.member_id, job.command, job.model, job.category,
              json.dumps(job.request, sort_keys=True), job.idempotency_key, job.held, job.status.value,
-             to_db_time(job.created_at)),
+             to_db_time(job.created_at), job.source_job_id, job.action),
         )
+
+    async def recent_action(
+        self, conn: Reader, *, source_job_id: str, member_id: int, action: str, since: datetime
+    ) -> str | None:
+        """The id of a job this member made from ``source_job_id`` with ``action`` since ``since``."""
+        value = await conn.fetch_value(
+            "SELECT id FROM jobs WHERE source_job_id = ? AND member_id = ? AND action = ? AND created_at >= ? "
+            "ORDER BY created_at DESC LIMIT 1",
+            (source_job_id, member_id, action, to_db_time(since)),
+        )
+        return str(value) if value is not None else None
+
+    async def mark_deleted(self, conn: Transaction, job_id: str, *, by: int, at: datetime) -> bool:
+        """Record who deleted the posted result, once."""
+        changed = await conn.execute(
+            "UPDATE jobs SET deleted_by = ?, deleted_at = ? WHERE id = ? AND deleted_by IS NULL",
+            (by, to_db_time(at), job_id),
+        )
+        return changed == 1
+
+    async def find_by_result_message(self, conn: Reader, message_id: int) -> Job | None:
+        row = await conn.fetch_one(f"SELECT {_COLUMNS} FROM jobs WHERE result_message_id = ?", (message_id,))
+        return _row_to_job(row) if row else None
 
     async def get(self, conn: Reader, job_id: str) -> Job | None:
         row = await conn.fetch_one(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,))

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 import discord
 
 from ..dispatch import Delivery, Progress
-from ..jobs import Job, JobStatus
+from ..jobs import Job, JobOutcome, JobStatus
 from ..logs import redact
 from ..tasks import TaskSupervisor
 from .embeds import job_footer, result_content, result_embeds, status_embed
 from .redaction import redact_embed, redact_embeds
+from .result_buttons import result_view
 
 if TYPE_CHECKING:
     from ..client import VivixBot
@@ -106,7 +107,7 @@ class DiscordNotifier:
         channel = await self._channel(job.channel_id)
         if channel is not None:
             try:
-                message = await channel.send(content, embeds=embeds, allowed_mentions=mentions)
+                message = await channel.send(content, embeds=embeds, allowed_mentions=mentions, view=self._buttons(job))
                 return Delivery("channel", message.id)
             except (discord.Forbidden, discord.NotFound) as err:
                 log.info("Cannot post job %s in channel %s (%s); sending by DM",
@@ -118,6 +119,13 @@ class DiscordNotifier:
         except (discord.Forbidden, discord.NotFound) as err:
             log.warning("Could not deliver job %s to member %s at all (%s)", job.short_id, job.member_id, err.status)
             return Delivery("none")
+
+    def _buttons(self, job: Job) -> discord.ui.View:
+        """The result's action buttons (re-roll, vary, ... info, delete), for a post in a server;
+        none for a cancelled job."""
+        if job.outcome not in (JobOutcome.COMPLETED, JobOutcome.FAILED):
+            return discord.ui.View(timeout=None)
+        return result_view(job, self.bot.services.actions.offers(job))
 
     async def _dm_channel(self, user_id: int) -> discord.DMChannel:
         user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)

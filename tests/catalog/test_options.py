@@ -64,3 +64,15 @@ def test_parsed_options_feed_validation(video: ModelInfo) -> None:
         "audio": True,
         "resolution": "720p",
     }
+
+
+@pytest.mark.parametrize("options", [
+    {"aspect_ratio": "16:9", "steps": 30},
+    {"style": "oil paint, thick", "negative_prompt": 'no "text"'},
+    {"audio": True, "empty": "", "path": "a\\b", "eq": "a=b"},
+])
+def test_formatted_options_read_back_the_same(options: dict[str, object]) -> None:
+    from bot.catalog.options import format_options
+
+    expected = {k: ("true" if v is True else str(v)) for k, v in options.items()}
+    assert parse_options(format_options(options)) == expected

@@ -1,0 +1,37 @@
+"""The public "Queued" answer to anything that starts a job (a command, a button, a form), and the
+start that must follow it whatever happens to the answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from ..dispatch import Progress
+from ..jobs import Job
+from .embeds import status_embed
+
+if TYPE_CHECKING:
+    from ..services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def answer_and_start(
+    interaction: discord.Interaction, services: Services, job: Job, shown: Progress, *, note: str | None = None
+) -> None:
+    """The job is held and stored: answer publicly with its status, then start it. If the answer
+    fails the job still runs (its result is posted in the channel either way)."""
+    message_id: int | None = None
+    try:
+        model = services.catalog.get(job.model)
+        embed = status_embed(job, progress=shown, model_name=model.display_name if model else None)
+        if note:
+            embed.add_field(name="Note", value=note[:1024], inline=False)
+        await interaction.response.send_message(embed=embed)
+        message_id = (await interaction.original_response()).id
+    except discord.HTTPException as err:
+        log.warning("Could not show the status of job %s (%s); it runs anyway", job.short_id, err)
+    finally:
+        await services.generation.start(job.id, message_id)
