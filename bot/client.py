@@ -34,6 +34,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.quota",
     "cogs.operator",
     "cogs.actions",
+    "cogs.references",
 )
 
 

@@ -26,6 +26,7 @@ class Action(StrEnum):
     UPSCALE = "upscale"
     ANIMATE = "animate"
     RETRY = "retry"
+    REFERENCE = "reference"  # an image from any message, via the "Use as reference" message command
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,4 +120,31 @@ def from_image(
         command="generate", prompt=prompt, category=model.category, model=model.slug,
         params={**(params or {}), "reference_images": [image_url]}, role_ids=actor.role_ids,
         source_job_id=job.id, action=action.value,
+    )
+
+
+MAX_MODEL_CHOICES = 25  # a select menu's limit
+
+
+def reference_models(catalog: Catalog, action: Action) -> list[ModelInfo]:
+    """The models a message command may send an image to: for Animate, video models that take
+    reference images; for Use as reference, image models (a reference is part of every image
+    request) and other models that declare reference images (an upscaler, say)."""
+    if action is Action.ANIMATE:
+        found = [m for m in catalog.models("video") if takes_references(m)]
+    else:
+        found = [m for m in catalog.models() if m.category == "image" or
+                 (m.category not in ("video", "audio") and takes_references(m))]
+    return found[:MAX_MODEL_CHOICES]
+
+
+def with_reference(
+    actor: Actor, action: Action, model: ModelInfo, image_url: str, prompt: str,
+) -> GenerationRequest:
+    """A new job on ``model`` with an image from any message as its reference."""
+    return GenerationRequest(
+        guild_id=actor.guild_id, channel_id=actor.channel_id, member_id=actor.member_id,
+        command="generate", prompt=prompt, category=model.category, model=model.slug,
+        params={"reference_images": [image_url]}, role_ids=actor.role_ids,
+        action=action.value,
     )

@@ -133,6 +133,23 @@ class ResultActions:
         return requests.from_image(job, actor, action, target, images[index - 1],
                                    prompt or (job.prompt if action is Action.UPSCALE else ""), params)
 
+    def reference_choices(self, action: Action) -> list[tuple[ModelInfo, int]]:
+        """The models a message command offers, with what one image request on each holds."""
+        models = requests.reference_models(self.catalog, action)
+        if not models:
+            what = "animate" if action is Action.ANIMATE else "take a reference image"
+            raise NoSuchActionError(f"The generation service offers no model that can {what} now.")
+        return [(model, self._cost(model, {})) for model in models]
+
+    async def start_with_reference(
+        self, action: Action, actor: Actor, slug: str, image_url: str, prompt: str
+    ) -> tuple[Job, Progress]:
+        """A message command's form: the chosen model, with the message's image as its reference."""
+        model = self.catalog.get(slug)
+        if model is None:
+            raise ModelGoneError(slug, None)
+        return await self.generation.create(requests.with_reference(actor, action, model, image_url, prompt))
+
     def remix_defaults(self, job: Job) -> tuple[str, str]:
         return requests.remix_defaults(job)
 
