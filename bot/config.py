@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     wallet_alert_below: int | None = Field(
         default=None, ge=0,
         description="alert the operators when the API wallet falls below this (empty: 10% of the tier's budget)")
+    media_max_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=0,
+        description="results up to this size (and the server's upload limit) are posted as files; 0: links only")
     health_port: int | None = Field(
         default=None, ge=1, le=65535, description="serve GET /healthz and /metrics on this port (empty: off)")
     health_host: str = Field(

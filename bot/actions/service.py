@@ -92,20 +92,23 @@ class ResultActions:
     async def start(
         self, action: Action, job_id: str, actor: Actor, *, index: int | None = None, count: int | None = None,
         prompt: str | None = None, options_text: str | None = None, duration: int | None = None,
+        image_url: str | None = None,
     ) -> tuple[Job, Progress]:
-        """Build the request for ``action`` on ``job_id`` and create the job for ``actor``."""
+        """Build the request for ``action`` on ``job_id`` and create the job for ``actor``.
+        ``image_url``: the chosen image as posted, preferred over the API's (expiring) link."""
         job = await self.source(job_id)
         return await self.generation.create(self.request(
             action, job, actor, index=index, count=count, prompt=prompt, options_text=options_text,
-            duration=duration,
+            duration=duration, image_url=image_url,
         ))
 
     def request(
         self, action: Action, job: Job, actor: Actor, *, index: int | None = None, count: int | None = None,
         prompt: str | None = None, options_text: str | None = None, duration: int | None = None,
+        image_url: str | None = None,
     ) -> GenerationRequest:
         if action in (Action.UPSCALE, Action.ANIMATE):
-            return self._from_image(action, job, actor, index, prompt, duration)
+            return self._from_image(action, job, actor, index, prompt, duration, image_url)
         if self.catalog.get(job.model) is None:
             nearest = requests.nearest_model(self.catalog, job.category, job.model)
             raise ModelGoneError(job.model, nearest.slug if nearest else None)
@@ -121,6 +124,7 @@ class ResultActions:
 
     def _from_image(
         self, action: Action, job: Job, actor: Actor, index: int | None, prompt: str | None, duration: int | None,
+        image_url: str | None,
     ) -> GenerationRequest:
         images = job.output_urls
         if job.category != "image" or index is None or not 1 <= index <= len(images):
@@ -130,7 +134,7 @@ class ResultActions:
             kind = "upscale" if action is Action.UPSCALE else "animate"
             raise NoSuchActionError(f"The generation service offers no model that can {kind} an image now.")
         params: dict[str, object] = {"duration": duration} if duration is not None else {}
-        return requests.from_image(job, actor, action, target, images[index - 1],
+        return requests.from_image(job, actor, action, target, image_url or images[index - 1],
                                    prompt or (job.prompt if action is Action.UPSCALE else ""), params)
 
     def reference_choices(self, action: Action) -> list[tuple[ModelInfo, int]]:

@@ -72,9 +72,10 @@ class RemixForm(_ActionForm):
 class AnimateForm(_ActionForm):
     action = Action.ANIMATE
 
-    def __init__(self, job_id: str, index: int, model: ModelInfo) -> None:
+    def __init__(self, job_id: str, index: int, model: ModelInfo, image_url: str | None) -> None:
         super().__init__(title=f"Animate with {model.display_name}"[:45], job_id=job_id)
         self.index = index
+        self.image_url = image_url
         self.prompt: discord.ui.TextInput[AnimateForm] = discord.ui.TextInput(
             label="How should it move?", custom_id="prompt", style=discord.TextStyle.paragraph,
             placeholder="the camera slowly pushes in; leaves drift in the wind", max_length=PROMPT_MAX,
@@ -100,4 +101,4 @@ class AnimateForm(_ActionForm):
             if not text.isdigit():
                 raise ParamValidationError("duration", f"`duration` must be a whole number of seconds (got `{text}`)")
             duration = int(text)
-        return {"index": self.index, "prompt": self.prompt.value, "duration": duration}
+        return {"index": self.index, "prompt": self.prompt.value, "duration": duration, "image_url": self.image_url}

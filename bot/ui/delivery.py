@@ -12,11 +12,12 @@ import discord
 
 from ..dispatch import Delivery, Progress
 from ..jobs import Job, JobOutcome, JobStatus
-from ..logs import redact
+from ..media import MediaFetcher
 from ..tasks import TaskSupervisor
-from .embeds import job_footer, result_content, result_embeds, status_embed
-from .redaction import redact_embed, redact_embeds
+from .embeds import job_footer, status_embed
+from .redaction import redact_embed
 from .result_buttons import result_view
+from .result_post import compose_result, upload_limit
 
 if TYPE_CHECKING:
     from ..client import VivixBot
@@ -33,6 +34,7 @@ class DiscordNotifier:
     def __init__(self, bot: VivixBot, tasks: TaskSupervisor) -> None:
         self.bot = bot
         self.tasks = tasks
+        self.media = MediaFetcher()
         self._last_edit: dict[str, float] = {}
         self._latest: dict[str, tuple[Job, Progress | None]] = {}
         self._trailing: dict[str, asyncio.Task[None]] = {}
@@ -97,24 +99,28 @@ class DiscordNotifier:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        await self.media.aclose()
 
     async def deliver(self, job: Job) -> Delivery:
         """Post in the job's channel, else DM the member. Raises on a transient failure (the
         dispatcher retries); ``Delivery("none")`` only when Discord refuses for good."""
-        content = redact(result_content(job))
-        embeds = redact_embeds(result_embeds(job, self._model_name(job)))
         mentions = discord.AllowedMentions(users=[discord.Object(job.member_id)], roles=False, everyone=False)
         channel = await self._channel(job.channel_id)
+        limit = self.bot.settings.media_max_bytes
         if channel is not None:
+            post = await compose_result(job, self._model_name(job), self.media, upload_limit(channel, limit))
             try:
-                message = await channel.send(content, embeds=embeds, allowed_mentions=mentions, view=self._buttons(job))
+                message = await channel.send(post.content, embeds=post.embeds, files=post.files,
+                                             allowed_mentions=mentions, view=self._buttons(job))
                 return Delivery("channel", message.id)
             except (discord.Forbidden, discord.NotFound) as err:
                 log.info("Cannot post job %s in channel %s (%s); sending by DM",
                          job.short_id, job.channel_id, err.status)
         try:
             dm = await self._dm_channel(job.member_id)
-            message = await dm.send(content + "\n(I could not post in the channel where you asked.)", embeds=embeds)
+            post = await compose_result(job, self._model_name(job), self.media, upload_limit(dm, limit))
+            message = await dm.send(post.content + "\n(I could not post in the channel where you asked.)",
+                                    embeds=post.embeds, files=post.files)
             return Delivery("dm", message.id)
         except (discord.Forbidden, discord.NotFound) as err:
             log.warning("Could not deliver job %s to member %s at all (%s)", job.short_id, job.member_id, err.status)

@@ -124,13 +124,13 @@ def status_embed(
     return embed
 
 
-def result_content(job: Job) -> str:
-    """The text of the result message: mention, and links for sound and video."""
+def result_content(job: Job, *, attached: bool = False) -> str:
+    """The text of the result message: mention, and links for sound and video (unless attached)."""
     mention = f"<@{job.member_id}>"
     if job.outcome is JobOutcome.COMPLETED:
         urls = job.output_urls
-        if job.category == "image" and urls:
-            return f"{mention} your image is ready."
+        if (job.category == "image" and urls) or attached:
+            return f"{mention} your {job.category} is ready."
         links = "\n".join(urls) if urls else "(the service returned no file)"
         return f"{mention} your {job.category} is ready:\n{links}"
     if job.outcome is JobOutcome.CANCELLED:
@@ -139,8 +139,9 @@ def result_content(job: Job) -> str:
     return f"{mention} your generation failed: {failure_sentence(job)} Your {job.held} held credits were returned."
 
 
-def result_embeds(job: Job, model_name: str | None = None) -> list[discord.Embed]:
-    """One embed per image (up to 10); one summary embed otherwise."""
+def result_embeds(job: Job, model_name: str | None = None, attachments: list[str] | None = None) -> list[discord.Embed]:
+    """One embed per image (up to 10), showing the attached copies when ``attachments`` names
+    them (they outlive the API's links); one summary embed otherwise."""
     seed = job.request.get("seed")
     details = f"{model_name or job.model}"
     if seed is not None:
@@ -159,7 +160,8 @@ def result_embeds(job: Job, model_name: str | None = None) -> list[discord.Embed
         if index == 0:
             embed.description = _prompt(job)
             embed.add_field(name="Details", value=details)
-        embed.set_image(url=url)
+        shown = f"attachment://{attachments[index]}" if attachments and index < len(attachments) else url
+        embed.set_image(url=shown)
         embed.set_footer(text=job_footer(job))
         embeds.append(embed)
     return embeds

@@ -25,7 +25,7 @@ def message_images(message: discord.Message) -> list[str]:
     urls = [a.url for a in message.attachments if (a.content_type or "").startswith("image/")]
     for embed in message.embeds:
         for url in (embed.image.url if embed.image else None, embed.thumbnail.url if embed.thumbnail else None):
-            if url and url not in urls:
+            if url and url.startswith(("https://", "http://")) and url not in urls:
                 urls.append(url)
     return urls
 

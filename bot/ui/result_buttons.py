@@ -21,6 +21,7 @@ from ..jobs import Job, JobOutcome
 from .action_forms import AnimateForm, RemixForm
 from .errors import reply_error, send_ephemeral
 from .job_info import job_info_embed
+from .reference_form import message_images
 from .start import answer_and_start
 
 if TYPE_CHECKING:
@@ -95,6 +96,13 @@ def result_view(job: Job, offers: list[ActionOffer]) -> discord.ui.View:
     return view
 
 
+def _image(interaction: discord.Interaction, n: int | None) -> str | None:
+    """The clicked result's n-th image as posted (a Discord file, fresh at click time and
+    outliving the API's link), when the post carries it."""
+    images = message_images(interaction.message) if interaction.message is not None else []
+    return images[n - 1] if n is not None and 1 <= n <= len(images) else None
+
+
 def _actor(interaction: discord.Interaction) -> Actor:
     member = interaction.user
     if interaction.guild is None or not isinstance(member, discord.Member):
@@ -130,8 +138,8 @@ async def run_click(interaction: discord.Interaction, action: str, job_id: str, 
         model = actions.animator()
         if model is None:
             raise NoSuchActionError("The generation service offers no model that can animate an image now.")
-        await interaction.response.send_modal(AnimateForm(job_id, n or 1, model))
+        await interaction.response.send_modal(AnimateForm(job_id, n or 1, model, _image(interaction, n)))
         return
-    job, shown = await actions.start(kind, job_id, actor, index=n, count=n)
+    job, shown = await actions.start(kind, job_id, actor, index=n, count=n, image_url=_image(interaction, n))
     await answer_and_start(interaction, services, job, shown)
 

@@ -59,7 +59,7 @@ async def test_animate_a_posted_result(world: World, sandbox: SandboxServer) -> 
         rows = await conn.fetch_all("SELECT id FROM jobs WHERE action = 'animate'")
     animate = await services.generation.get(str(rows[0][0]))
     assert animate is not None and animate.member_id == world.bob.id
-    assert animate.request["reference_images"] == [first.output_urls[0]]
+    assert animate.request["reference_images"] == [posted.attachments[0].url]  # the posted copy
     assert len(results_for(world.channel, animate.id)) == 1
 
 

@@ -104,8 +104,10 @@ async def test_upscale_and_animate_use_the_chosen_image(world: World, sandbox: S
     await run_for(world.env, 200)
 
     upscale, animate = (await _jobs(world))[-2:]
-    assert (upscale.model, upscale.request["reference_images"]) == ("topaz-upscale", [source.output_urls[1]])
-    assert (animate.model, animate.request["reference_images"]) == ("kling-3-video", [source.output_urls[0]])
+    posted_images = [a.url for a in posted.attachments]  # the posted copies: they outlive the API's links
+    assert len(posted_images) == 2
+    assert (upscale.model, upscale.request["reference_images"]) == ("topaz-upscale", [posted_images[1]])
+    assert (animate.model, animate.request["reference_images"]) == ("kling-3-video", [posted_images[0]])
     assert (animate.prompt, animate.request["duration"]) == ("the waves roll in", 5)
     for job in (upscale, animate):
         assert job.member_id == world.bob.id and len(results_for(world.channel, job.id)) == 1
