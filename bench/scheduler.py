@@ -190,6 +190,9 @@ class Recorder:
     async def find_delivery(self, job: Job) -> Delivery | None:
         return None
 
+    async def current_image(self, source: str) -> str | None:
+        return None
+
     async def close(self) -> None:
         return None
 

@@ -55,6 +55,7 @@ class GenerationRequest:
     role_ids: Sequence[int] = ()
     source_job_id: str | None = None  # a result action: the job whose result this starts from
     action: str | None = None  # ... and which action (reroll, vary, remix, upscale, animate, retry)
+    reference_source: str | None = None  # "<channel>:<message>:<n>": where the reference image was posted
 
 
 class GenerationService:
@@ -128,6 +129,7 @@ class GenerationService:
             created_at=self.clock(),
             source_job_id=request.source_job_id,
             action=request.action,
+            reference_source=request.reference_source,
         )
         async with self.db.transaction() as tx:
             if request.source_job_id is not None and request.action is not None:

@@ -65,6 +65,7 @@ class Job:
     action: str | None = None  # reroll | vary | remix | upscale | animate | retry | reference
     deleted_by: int | None = None  # who deleted the posted result (the ledger is untouched)
     deleted_at: datetime | None = None
+    reference_source: str | None = None  # "<channel>:<message>:<n>": where its reference image was posted
 
     @property
     def prompt(self) -> str:

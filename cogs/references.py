@@ -39,7 +39,8 @@ class References(commands.Cog):
         actor_of(interaction)
         image = first_image(message)
         choices = self.bot.services.actions.reference_choices(action)
-        await interaction.response.send_modal(ReferenceForm(action, image, choices))
+        source = f"{message.channel.id}:{message.id}:1"
+        await interaction.response.send_modal(ReferenceForm(action, image, choices, source))
 
 
 async def setup(bot: VivixBot) -> None:

@@ -112,14 +112,14 @@ def remix(job: Job, actor: Actor, prompt: str, options_text: str | None) -> Gene
 
 def from_image(
     job: Job, actor: Actor, action: Action, model: ModelInfo, image_url: str, prompt: str,
-    params: Mapping[str, object] | None = None,
+    params: Mapping[str, object] | None = None, reference_source: str | None = None,
 ) -> GenerationRequest:
     """An output image of ``job`` as the reference of a new job on ``model`` (upscale, animate)."""
     return GenerationRequest(
         guild_id=actor.guild_id, channel_id=actor.channel_id, member_id=actor.member_id,
         command="generate", prompt=prompt, category=model.category, model=model.slug,
         params={**(params or {}), "reference_images": [image_url]}, role_ids=actor.role_ids,
-        source_job_id=job.id, action=action.value,
+        source_job_id=job.id, action=action.value, reference_source=reference_source,
     )
 
 
@@ -139,12 +139,12 @@ def reference_models(catalog: Catalog, action: Action) -> list[ModelInfo]:
 
 
 def with_reference(
-    actor: Actor, action: Action, model: ModelInfo, image_url: str, prompt: str,
+    actor: Actor, action: Action, model: ModelInfo, image_url: str, prompt: str, reference_source: str | None = None,
 ) -> GenerationRequest:
     """A new job on ``model`` with an image from any message as its reference."""
     return GenerationRequest(
         guild_id=actor.guild_id, channel_id=actor.channel_id, member_id=actor.member_id,
         command="generate", prompt=prompt, category=model.category, model=model.slug,
         params={"reference_images": [image_url]}, role_ids=actor.role_ids,
-        action=action.value,
+        action=action.value, reference_source=reference_source,
     )

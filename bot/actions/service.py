@@ -92,23 +92,23 @@ class ResultActions:
     async def start(
         self, action: Action, job_id: str, actor: Actor, *, index: int | None = None, count: int | None = None,
         prompt: str | None = None, options_text: str | None = None, duration: int | None = None,
-        image_url: str | None = None,
+        image_url: str | None = None, reference_source: str | None = None,
     ) -> tuple[Job, Progress]:
         """Build the request for ``action`` on ``job_id`` and create the job for ``actor``.
         ``image_url``: the chosen image as posted, preferred over the API's (expiring) link."""
         job = await self.source(job_id)
         return await self.generation.create(self.request(
             action, job, actor, index=index, count=count, prompt=prompt, options_text=options_text,
-            duration=duration, image_url=image_url,
+            duration=duration, image_url=image_url, reference_source=reference_source,
         ))
 
     def request(
         self, action: Action, job: Job, actor: Actor, *, index: int | None = None, count: int | None = None,
         prompt: str | None = None, options_text: str | None = None, duration: int | None = None,
-        image_url: str | None = None,
+        image_url: str | None = None, reference_source: str | None = None,
     ) -> GenerationRequest:
         if action in (Action.UPSCALE, Action.ANIMATE):
-            return self._from_image(action, job, actor, index, prompt, duration, image_url)
+            return self._from_image(action, job, actor, index, prompt, duration, image_url, reference_source)
         if self.catalog.get(job.model) is None:
             nearest = requests.nearest_model(self.catalog, job.category, job.model)
             raise ModelGoneError(job.model, nearest.slug if nearest else None)
@@ -124,7 +124,7 @@ class ResultActions:
 
     def _from_image(
         self, action: Action, job: Job, actor: Actor, index: int | None, prompt: str | None, duration: int | None,
-        image_url: str | None,
+        image_url: str | None, reference_source: str | None,
     ) -> GenerationRequest:
         images = job.output_urls
         if job.category != "image" or index is None or not 1 <= index <= len(images):
@@ -135,7 +135,8 @@ class ResultActions:
             raise NoSuchActionError(f"The generation service offers no model that can {kind} an image now.")
         params: dict[str, object] = {"duration": duration} if duration is not None else {}
         return requests.from_image(job, actor, action, target, image_url or images[index - 1],
-                                   prompt or (job.prompt if action is Action.UPSCALE else ""), params)
+                                   prompt or (job.prompt if action is Action.UPSCALE else ""), params,
+                                   reference_source if image_url else None)
 
     def reference_choices(self, action: Action) -> list[tuple[ModelInfo, int]]:
         """The models a message command offers, with what one image request on each holds."""
@@ -146,13 +147,15 @@ class ResultActions:
         return [(model, self._cost(model, {})) for model in models]
 
     async def start_with_reference(
-        self, action: Action, actor: Actor, slug: str, image_url: str, prompt: str
+        self, action: Action, actor: Actor, slug: str, image_url: str, prompt: str, reference_source: str | None = None,
     ) -> tuple[Job, Progress]:
         """A message command's form: the chosen model, with the message's image as its reference."""
         model = self.catalog.get(slug)
         if model is None:
             raise ModelGoneError(slug, None)
-        return await self.generation.create(requests.with_reference(actor, action, model, image_url, prompt))
+        return await self.generation.create(
+            requests.with_reference(actor, action, model, image_url, prompt, reference_source)
+        )
 
     def remix_defaults(self, job: Job) -> tuple[str, str]:
         return requests.remix_defaults(job)

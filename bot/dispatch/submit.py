@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from ..jobs import Job, JobOutcome
 from ..vivix.errors import (
@@ -24,6 +25,8 @@ from .follow import Follower
 from .pause import PAUSING_ERRORS, PauseControl
 
 log = logging.getLogger(__name__)
+
+REFERENCE_FRESH_FOR = timedelta(hours=12)  # Discord's signed file links last about a day
 
 
 class Submitter:
@@ -52,6 +55,7 @@ class Submitter:
         if not claimed:
             return None  # cancelled since it was read: on to the next
         await ctx.mark("before_submit", job)
+        job = await self._refresh_reference(job)
         try:
             created = await ctx.api.generate(
                 job.model, job.prompt, idempotency_key=job.idempotency_key, retries=0, **job.params
@@ -111,6 +115,23 @@ class Submitter:
         self.follower.follow(current)
         await self.messenger.notify(current, self.follower.rendering(current, 0.0))
         return None
+
+    async def _refresh_reference(self, job: Job) -> Job:
+        """Discord's file links expire; a job that waited long enough reads a fresh one from the
+        message its reference image was posted in, before its first submit."""
+        ctx = self.ctx
+        if job.reference_source is None or job.attempts or ctx.clock() - job.created_at < REFERENCE_FRESH_FOR:
+            return job
+        try:
+            url = await ctx.notifier.current_image(job.reference_source)
+        except Exception:
+            log.exception("Could not refresh the reference image of job %s", job.short_id)
+            return job
+        if url is None:
+            return job  # the message is gone: the old link may still work; the API says if not
+        async with ctx.db.transaction() as tx:
+            await ctx.jobs.replace_references(tx, job.id, [url])
+        return await ctx.load(job.id) or job
 
     async def _recover_unrecorded(self, job: Job) -> None:
         delay = self.ctx.pauses.submit_retry

@@ -72,10 +72,13 @@ class RemixForm(_ActionForm):
 class AnimateForm(_ActionForm):
     action = Action.ANIMATE
 
-    def __init__(self, job_id: str, index: int, model: ModelInfo, image_url: str | None) -> None:
+    def __init__(
+        self, job_id: str, index: int, model: ModelInfo, image_url: str | None, reference_source: str | None
+    ) -> None:
         super().__init__(title=f"Animate with {model.display_name}"[:45], job_id=job_id)
         self.index = index
         self.image_url = image_url
+        self.reference_source = reference_source
         self.prompt: discord.ui.TextInput[AnimateForm] = discord.ui.TextInput(
             label="How should it move?", custom_id="prompt", style=discord.TextStyle.paragraph,
             placeholder="the camera slowly pushes in; leaves drift in the wind", max_length=PROMPT_MAX,
@@ -101,4 +104,5 @@ class AnimateForm(_ActionForm):
             if not text.isdigit():
                 raise ParamValidationError("duration", f"`duration` must be a whole number of seconds (got `{text}`)")
             duration = int(text)
-        return {"index": self.index, "prompt": self.prompt.value, "duration": duration, "image_url": self.image_url}
+        return {"index": self.index, "prompt": self.prompt.value, "duration": duration, "image_url": self.image_url,
+                "reference_source": self.reference_source}

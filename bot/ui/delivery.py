@@ -16,6 +16,7 @@ from ..media import MediaFetcher
 from ..tasks import TaskSupervisor
 from .embeds import job_footer, status_embed
 from .redaction import redact_embed
+from .reference_form import message_images
 from .result_buttons import result_view
 from .result_post import compose_result, upload_limit
 
@@ -125,6 +126,18 @@ class DiscordNotifier:
         except (discord.Forbidden, discord.NotFound) as err:
             log.warning("Could not deliver job %s to member %s at all (%s)", job.short_id, job.member_id, err.status)
             return Delivery("none")
+
+    async def current_image(self, source: str) -> str | None:
+        channel_id, message_id, number = (int(part) for part in source.split(":"))
+        channel = await self._channel(channel_id)
+        if channel is None:
+            return None
+        try:
+            message = await channel.fetch_message(message_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
+        images = message_images(message)
+        return images[number - 1] if 1 <= number <= len(images) else None
 
     def _buttons(self, job: Job) -> discord.ui.View:
         """The result's action buttons (re-roll, vary, ... info, delete), for a post in a server;

@@ -45,11 +45,14 @@ def actor_of(interaction: discord.Interaction) -> Actor:
 
 
 class ReferenceForm(discord.ui.Modal):
-    def __init__(self, action: Action, image_url: str, choices: list[tuple[ModelInfo, int]]) -> None:
+    def __init__(
+        self, action: Action, image_url: str, choices: list[tuple[ModelInfo, int]], reference_source: str
+    ) -> None:
         title = "Animate this image" if action is Action.ANIMATE else "Use this image as a reference"
         super().__init__(title=title, timeout=600)
         self.action = action
         self.image_url = image_url
+        self.reference_source = reference_source
         self.model: discord.ui.Select[ReferenceForm] = discord.ui.Select(
             custom_id="model",
             options=[discord.SelectOption(label=model.display_name[:100], value=model.slug,
@@ -69,7 +72,7 @@ class ReferenceForm(discord.ui.Modal):
             bot: VivixBot = interaction.client  # type: ignore[assignment]  # the only client this runs in
             slug = self.model.values[0] if self.model.values else self.model.options[0].value
             job, shown = await bot.services.actions.start_with_reference(
-                self.action, actor_of(interaction), slug, self.image_url, self.prompt.value
+                self.action, actor_of(interaction), slug, self.image_url, self.prompt.value, self.reference_source
             )
             await answer_and_start(interaction, bot.services, job, shown)
         except Exception as err:  # the one error handler answers it, privately

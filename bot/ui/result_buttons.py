@@ -96,11 +96,14 @@ def result_view(job: Job, offers: list[ActionOffer]) -> discord.ui.View:
     return view
 
 
-def _image(interaction: discord.Interaction, n: int | None) -> str | None:
+def _image(interaction: discord.Interaction, n: int | None) -> tuple[str | None, str | None]:
     """The clicked result's n-th image as posted (a Discord file, fresh at click time and
-    outliving the API's link), when the post carries it."""
-    images = message_images(interaction.message) if interaction.message is not None else []
-    return images[n - 1] if n is not None and 1 <= n <= len(images) else None
+    outliving the API's link) and where it was posted, when the post carries it."""
+    message = interaction.message
+    images = message_images(message) if message is not None else []
+    if message is None or n is None or not 1 <= n <= len(images):
+        return None, None
+    return images[n - 1], f"{message.channel.id}:{message.id}:{n}"
 
 
 def _actor(interaction: discord.Interaction) -> Actor:
@@ -138,8 +141,10 @@ async def run_click(interaction: discord.Interaction, action: str, job_id: str, 
         model = actions.animator()
         if model is None:
             raise NoSuchActionError("The generation service offers no model that can animate an image now.")
-        await interaction.response.send_modal(AnimateForm(job_id, n or 1, model, _image(interaction, n)))
+        await interaction.response.send_modal(AnimateForm(job_id, n or 1, model, *_image(interaction, n)))
         return
-    job, shown = await actions.start(kind, job_id, actor, index=n, count=n, image_url=_image(interaction, n))
+    image_url, source = _image(interaction, n)
+    job, shown = await actions.start(kind, job_id, actor, index=n, count=n, image_url=image_url,
+                                     reference_source=source)
     await answer_and_start(interaction, services, job, shown)
 

@@ -14,7 +14,7 @@ from bot.sandbox.server import SandboxServer
 from bot.ui.result_buttons import custom_id
 
 from .conftest import World, restart
-from .helpers import bot_of, results_for, run_for
+from .helpers import FreezeAt, bot_of, results_for, run_for
 
 FLUX = "flux-2-flash"
 
@@ -228,3 +228,25 @@ async def test_a_deleted_result_says_so(world: World) -> None:
 
     assert clicked.ephemeral and "That result was deleted" in clicked.response.content
     assert len(await _jobs(world)) == 1
+
+
+@pytest.mark.parametrize("point", ["before_submit", "submit_accepted"])
+async def test_a_click_just_before_a_crash_makes_one_job(
+    world: World, settings: Settings, sandbox: SandboxServer, point: str
+) -> None:
+    source, posted = await _made(world, world.alice)
+    crash = FreezeAt(world.env, point)
+    bot_of(world.env).services.dispatcher.checkpoint = crash
+
+    clicked = await world.bob.click(posted, custom_id=custom_id("reroll", source.id))
+    assert not clicked.ephemeral  # acknowledged: the job is held and stored
+    await run_for(world.env, 10)
+    made = (await _jobs(world))[-1]
+    assert crash.frozen == [made.id]
+    await restart(world.env, settings)
+    await run_for(world.env, 60)
+
+    assert len(await _jobs(world)) == 2
+    assert sandbox.state.stats().generations_created == 2  # the source's and one for the click
+    assert len(results_for(world.channel, made.id)) == 1
+    assert (await bot_of(world.env).services.ledger.audit(world.guild.id)).ok
