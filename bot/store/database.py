@@ -42,16 +42,16 @@ class Database:
     def __init__(
         self, path: Path, writer: aiosqlite.Connection, raw_writer: sqlite3.Connection, busy_timeout: float
     ) -> None:
+        """``raw_writer`` is ``writer``'s own sqlite3 connection, for batches (see group_commit)."""
         self.path = path
         self._writer = writer
-        self._raw_writer = raw_writer  # the same connection, for batches (see group_commit)
         self._busy_timeout = busy_timeout
         self._write_lock = asyncio.Lock()
         self._writer_owner: asyncio.Task[object] | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._reader_count = 0
         self._closed = False
-        self._group = GroupCommit(self._begin, lambda: self._raw_writer)
+        self._group = GroupCommit(self._begin, raw_writer)
         self.version = 0
 
     @classmethod

@@ -93,6 +93,8 @@ class BatchTransaction(Transaction):
 
     def _cursor(self, sql: str, params: Params) -> sqlite3.Cursor:
         self._checked()
+        if not self._raw.in_transaction:  # SQLite ended the batch: a statement now would autocommit
+            raise sqlite3.OperationalError("the batch's transaction was rolled back; not running outside it")
         return self._raw.execute(sql, params)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
@@ -147,11 +149,11 @@ class _BatchLost(Exception):
 class GroupCommit:
     """The queue of units and the one task that runs them in batches (see the module doc)."""
 
-    def __init__(self, begin: Begin, raw: Callable[[], sqlite3.Connection], *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, begin: Begin, raw: sqlite3.Connection, *, max_batch: int = MAX_BATCH) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self._begin = begin  # the write lock, BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error)
-        self._raw = raw
+        self._raw = raw  # the writer's sqlite3 connection, used only while begin() is held
         self.max_batch = max_batch
         self._queue: deque[_Queued[Any]] = deque()
         self._runner: asyncio.Task[None] | None = None
@@ -216,7 +218,7 @@ class GroupCommit:
             async with self._begin() as conn:
                 batch = self._take()  # taken once the writer is ours, so late arrivals join in
                 self._batches += 1
-                raw = self._raw()
+                raw = self._raw
                 for index, item in enumerate(batch):
                     if index:
                         await asyncio.sleep(0)  # hand the event loop back between units

@@ -303,3 +303,20 @@ async def test_close_refuses_units_still_queued_and_waits_for_the_runner(tmp_pat
     assert all(isinstance(r, DatabaseClosedError) for r in results), results
     with pytest.raises(DatabaseClosedError):
         await db.run_in_batch(insert("late"))
+
+
+async def test_a_unit_that_swallows_the_lost_transaction_cannot_write_outside_it(db: Database) -> None:
+    async def stubborn(tx: Transaction) -> None:
+        try:
+            await tx.insert("INSERT INTO item (name) VALUES ('doom')")
+        except sqlite3.IntegrityError:
+            pass  # SQLite has rolled the whole transaction back by now
+        await tx.insert("INSERT INTO item (name) VALUES ('autocommitted?')")
+
+    async with writer_held(db):
+        tasks = await queue_units(db, [insert("a"), stubborn, insert("c")])
+    first, refused, last = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(first, BatchRolledBackError)
+    assert isinstance(refused, sqlite3.OperationalError)
+    assert last == 0
+    assert await names(db) == ["c"]
