@@ -22,7 +22,7 @@ from .dispatch.errors import QueuePausedError
 from .errors import QueueError, clip
 from .jobs import Job, JobStatus, new_idempotency_key
 from .ledger import CreditLedger
-from .store.connections import Reader
+from .store.connections import Reader, Transaction
 from .store.database import Database
 from .store.jobs import JobRepository
 from .vivix.models import ModelInfo
@@ -104,8 +104,9 @@ class GenerationService:
         return model, body, estimate_hold(model, body)
 
     async def create(self, request: GenerationRequest) -> tuple[Job, Progress]:
-        """Validate, then hold credits and store the job in one transaction; the job takes its
-        place in line, and what its first message should show comes back with it.
+        """Validate, then hold credits and store the job in one transaction (shared with other
+        holds: group commit); the job takes its place in line, and what its first message should
+        show comes back with it.
 
         Raises ParamValidationError / CatalogUnavailableError before anything is
         held, and the ledger's quota error when the hold is refused.
@@ -131,16 +132,25 @@ class GenerationService:
             action=request.action,
             reference_source=request.reference_source,
         )
-        async with self.db.transaction() as tx:
+
+        async def hold_and_store(tx: Transaction) -> None:
             if request.source_job_id is not None and request.action is not None:
-                await self._refuse_a_double_click(tx, job)
+                await self._refuse_a_double_click(tx, job)  # sees earlier units of the batch too
             await self.ledger.hold_in(
                 tx, request.guild_id, request.member_id, amount, job.id,
                 role_ids=tuple(request.role_ids), model=model.slug,
             )
             await self.jobs.insert(tx, job)
-        self.dispatcher.ctx.metrics.credits_held(amount)
-        return job, self.dispatcher.enqueued(job)
+
+        placed: list[Progress] = []
+
+        def in_line(_: None) -> None:  # right after the commit, even if this caller is cancelled by then
+            self.dispatcher.ctx.metrics.credits_held(amount)
+            placed.append(self.dispatcher.enqueued(job))
+
+        # Group commit: concurrent holds share one transaction, each checked against the running totals.
+        await self.db.run_in_batch(hold_and_store, on_commit=in_line)
+        return job, placed[0]
 
     async def _refuse_a_double_click(self, tx: Reader, job: Job) -> None:
         """Two clicks of one button by one member a moment apart make one job, not two (checked in

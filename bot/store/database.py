@@ -5,6 +5,10 @@ one ``asyncio.Lock``, inside ``BEGIN IMMEDIATE`` so a read-then-write cannot be
 overtaken; plain reads use a small pool of connections opened ``mode=ro``,
 which SQLite refuses to write with. Migrations follow mautrix's ``upgrade``:
 numbered, one transaction each, refusing a file newer than the code.
+
+Many small concurrent writes (credit holds) go through ``run_in_batch``
+instead: group commit, several callers' units in one transaction, each in its
+own savepoint (``bot.store.group_commit``).
 """
 
 from __future__ import annotations
@@ -17,21 +21,28 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
 
 from bot.store.connections import Params, Reader, Transaction
 from bot.store.errors import DatabaseClosedError, DatabaseTooNewError, NestedTransactionError
+from bot.store.group_commit import BatchStats, GroupCommit, OnCommit, Unit
 from bot.store.migrator import VERSION_TABLE_SQL, Migration, load_migrations
 from bot.store.timestamps import to_db_time
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 class Database:
     """Open with ``await Database.open(path)``; close with ``await db.close()``."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, busy_timeout: float) -> None:
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, raw_writer: sqlite3.Connection, busy_timeout: float
+    ) -> None:
+        """``raw_writer`` is ``writer``'s own sqlite3 connection, for batches (see group_commit)."""
         self.path = path
         self._writer = writer
         self._busy_timeout = busy_timeout
@@ -40,6 +51,7 @@ class Database:
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._reader_count = 0
         self._closed = False
+        self._group = GroupCommit(self._begin, raw_writer)
         self.version = 0
 
     @classmethod
@@ -56,8 +68,8 @@ class Database:
             raise ValueError("a database needs at least one reader connection")
         file = Path(path)
         file.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(str(file), busy_timeout, uri=False)
-        db = cls(file, writer, busy_timeout)
+        writer, raw_writer = await _connect_writer(str(file), busy_timeout)
+        db = cls(file, writer, raw_writer, busy_timeout)
         try:
             await _configure_writer(writer)
             await db._migrate(load_migrations() if migrations is None else tuple(migrations))
@@ -81,26 +93,53 @@ class Database:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """``BEGIN IMMEDIATE`` on the writer; commit on success, roll back on any exception."""
         self._check_open()
-        task = asyncio.current_task()
-        if task is not None and task is self._writer_owner:
+        if self._holds_writer():
             raise NestedTransactionError()
+        async with self._begin() as conn:
+            tx = Transaction(conn)
+            try:
+                yield tx
+            finally:
+                tx._close()
+
+    async def run_in_batch(self, unit: Unit[T], *, on_commit: OnCommit[T] | None = None) -> T:
+        """Run ``unit(tx)`` in a transaction shared with other callers' units (group commit).
+
+        The unit sees what earlier units of its batch wrote; if it raises, only its own writes
+        are undone and the error comes back here. ``on_commit(result)`` runs right after the
+        batch commits, even if this caller was cancelled meanwhile. See ``bot.store.group_commit``.
+        """
+        self._check_open()
+        if self._holds_writer():  # its unit would wait for the writer this task holds
+            raise NestedTransactionError()
+        return await self._group.run(unit, on_commit)
+
+    @property
+    def batch_stats(self) -> BatchStats:
+        return self._group.stats
+
+    def _holds_writer(self) -> bool:
+        task = asyncio.current_task()
+        return task is not None and task is self._writer_owner
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer, inside ``BEGIN IMMEDIATE`` under the write lock: COMMIT at the end of the
+        block, ROLLBACK when it raises."""
         async with self._write_lock:
             self._check_open()
-            self._writer_owner = task
-            tx = Transaction(self._writer)
+            self._writer_owner = asyncio.current_task()
             began = False
             try:
                 try:
                     await self._writer.execute("BEGIN IMMEDIATE")
                     began = True
-                    yield tx
+                    yield self._writer
                 except BaseException:
                     # Also when cancelled during BEGIN: the statement may still run on the
                     # connection's thread, and this ROLLBACK is queued behind it.
-                    tx._close()
                     await self._rollback(expected=began)
                     raise
-                tx._close()
                 try:
                     await self._writer.execute("COMMIT")
                 except BaseException:
@@ -154,6 +193,7 @@ class Database:
         if self._closed:
             return
         self._closed = True
+        await self._group.idle()  # units queued before close are refused (DatabaseClosedError)
         for _ in range(self._reader_count):
             conn = await self._readers.get()
             await conn.close()
@@ -214,6 +254,21 @@ async def _connect(target: str, busy_timeout: float, *, uri: bool) -> aiosqlite.
     conn.row_factory = aiosqlite.Row
     await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     return conn
+
+
+async def _connect_writer(target: str, busy_timeout: float) -> tuple[aiosqlite.Connection, sqlite3.Connection]:
+    """The writer, and its sqlite3 connection for the event-loop thread (batches only: see group_commit)."""
+    made: list[sqlite3.Connection] = []
+
+    def connect() -> sqlite3.Connection:  # runs on aiosqlite's thread, as aiosqlite.connect's does
+        conn = sqlite3.connect(target, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        made.append(conn)
+        return conn
+
+    conn = await aiosqlite.Connection(connect, iter_chunk_size=64)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    return conn, made[0]
 
 
 async def _configure_writer(conn: aiosqlite.Connection) -> None:
