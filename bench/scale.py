@@ -18,15 +18,20 @@ Sections:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import difflib
 import functools
 import random
 import re
 import statistics
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from bot.catalog.search import (
     MAX_CHOICE_TEXT,
@@ -35,6 +40,13 @@ from bot.catalog.search import (
     ModelIndex,
     model_label,
 )
+from bot.clock import system_clock
+from bot.config import Settings
+from bot.dispatch import Delivery, Progress
+from bot.generation import GenerationRequest
+from bot.jobs import Job
+from bot.sandbox import SandboxServer, SandboxState
+from bot.services import DispatchTuning, Services
 from bot.vivix.models import ModelInfo
 
 Row = list[str]
@@ -270,6 +282,221 @@ def bench_autocomplete(
     ]
 
 
+# -- a world to measure in: sandbox, settings, the bot's own services --------------------------
+
+BIG = 1_000_000_000
+GRID_GUILDS = 50  # servers the pre-filled jobs come from (position() costs O(servers waiting))
+BACKLOG_MODEL = ("grok-imagine-image-quality", {"resolution": "1K"})
+
+
+class QuietNotifier:
+    """A Notifier that tells nobody: for the sections that do not look at messages."""
+
+    async def job_updated(self, job: Job, progress: Progress | None = None) -> None:
+        return None
+
+    async def deliver(self, job: Job) -> Delivery:
+        return Delivery("channel", 1)
+
+    async def find_delivery(self, job: Job) -> Delivery | None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def bench_settings(base_url: str, key: str, database: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token="bench-token-not-used", vivix_api_key=key, vivix_base_url=base_url,
+        database_path=database, default_guild_allowance=BIG, default_member_day_cap=None,
+        default_member_cycle_cap=None, default_max_in_flight=BIG, owner_ids=frozenset({1}),
+    )
+
+
+def sandbox_state(*, time_scale: float = 1.0, concurrent: int = 5, clock: Callable[[], float] = time.monotonic,
+                  seed: int = 7) -> tuple[SandboxState, str]:
+    state = SandboxState(clock=clock, time_scale=time_scale, seed=seed, rate_window=60.0 * time_scale)
+    key = f"vvx_bench_{uuid.uuid4().hex[:12]}"
+    state.add_key(key, tier="pro", calls_per_minute=240, concurrent_jobs=concurrent, credits=BIG)
+    return state, key
+
+
+async def prefill(services: Services, count: int, *, guilds: int = GRID_GUILDS, first_member: int = 5_000_000,
+                  model: tuple[str, dict[str, Any]] = BACKLOG_MODEL) -> float:
+    """``count`` queued jobs through the real GenerationService (validated, held, stored, in line),
+    with the dispatcher not started, so nothing is submitted. Returns the seconds it took."""
+    if services.catalog.snapshot is None and not await services.catalog.refresh():
+        raise RuntimeError(f"the sandbox model list could not be read: {services.catalog.last_error}")
+    slug, params = model
+    category = services.catalog.require(slug).category
+    started = time.perf_counter()
+    for n in range(count):
+        guild = 100_000 + n % guilds
+        await services.generation.create(GenerationRequest(
+            guild_id=guild, channel_id=guild + 1, member_id=first_member + n, command=category,
+            prompt=f"backlog #{n}", model=slug, params=dict(params),
+        ))
+    return time.perf_counter() - started
+
+
+# -- queue: picking the next job and telling a place, against one indexed row read ----------
+
+
+def _ms(seconds: Sequence[float]) -> tuple[float, float]:
+    ms = [s * 1000 for s in seconds]
+    return statistics.median(ms), _pct(ms, 0.99)
+
+
+async def _queue_costs(size: int, samples: int, seed: int, tmp: Path) -> Row:
+    rng = random.Random(seed)
+    state, key = sandbox_state()
+    with SandboxServer(state) as server:
+        services = await Services.open(bench_settings(server.base_url, key, tmp / f"queue-{size}.sqlite3"),
+                                       clock=system_clock, notifier=QuietNotifier())
+        try:
+            fill = await prefill(services, size)
+            dispatcher, db = services.dispatcher, services.db
+            queue = dispatcher.ctx.queue
+            ids = [job_id for _, job_id, _ in queue.in_order()]
+            row_read, pick, position = [], [], []
+            for _ in range(samples):  # interleaved, so load on the machine falls on all three alike
+                job_id = rng.choice(ids)
+                start = time.perf_counter()
+                async with db.read() as conn:
+                    await conn.fetch_value("SELECT id FROM jobs WHERE id = ?", (job_id,))
+                row_read.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                picked = await dispatcher._next_queued()  # QueueIndex.next + the job's load, as the pump does
+                pick.append(time.perf_counter() - start)
+                assert picked is not None
+                queue.discard(picked.id)  # claimed: the next pick is another job
+                ids_job = rng.choice(ids)
+                start = time.perf_counter()
+                queue.position(ids_job)
+                position.append(time.perf_counter() - start)
+                dispatcher.ctx.back_in_line(picked)  # keep the line at ``size``
+        finally:
+            await services.close()
+    base_p50 = _ms(row_read)[0]
+    pick_p50, pick_p99 = _ms(pick)
+    pos_p50, pos_p99 = _ms(position)
+    return [f"{size:,}", f"{GRID_GUILDS}", f"{base_p50:.3f}", f"{pick_p50:.3f}", f"{pick_p99:.3f}",
+            f"{pick_p50 / base_p50:.2f}", f"{pos_p50:.4f}", f"{pos_p99:.4f}", f"{pos_p50 / base_p50:.3f}",
+            f"{fill:.0f}"]
+
+
+def bench_queue(sizes: Sequence[int] = (1000, 10_000, 50_000), samples: int = 300, seed: int = 7) -> list[Table]:
+    async def run() -> list[Row]:
+        with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
+            return [await _queue_costs(size, samples, seed, Path(tmp)) for size in sizes]
+
+    rows = asyncio.run(run())
+    return [Table(
+        "queue: ms to pick the next job and to tell a place, against one indexed row read",
+        ["queued", "servers", "row p50", "pick p50", "pick p99", "pick/row", "place p50", "place p99",
+         "place/row", "fill s"],
+        rows,
+        [f"row: SELECT id FROM jobs WHERE id = ? (one indexed row); pick: Dispatcher._next_queued, i.e."
+         f" QueueIndex.next + loading that job, as the pump does; place: QueueIndex.position of a random"
+         f" waiting job. {samples} samples each, interleaved. Target: pick p99 under 5 ms at 50,000.",
+         "fill s: seconds to queue the jobs through GenerationService.create (hold + insert + index)."],
+    )]
+
+
+# -- startup: a big queue and resumed renders must not delay or starve the first submit --------
+
+RESUMED_MODEL = ("wan-2.7-text-to-video", {"duration": 5, "resolution": "720p"})  # ~90 s: still rendering
+
+
+class FirstSubmits:
+    """Checkpoint hook: when each submit went out and came back, from one instant."""
+
+    def __init__(self) -> None:
+        self.t0 = 0.0
+        self.sent: list[float] = []
+        self.accepted: list[float] = []
+
+    async def __call__(self, point: str, job: Job) -> None:
+        if point == "before_submit":
+            self.sent.append(time.perf_counter() - self.t0)
+        elif point == "submit_accepted":
+            self.accepted.append(time.perf_counter() - self.t0)
+
+
+async def _until(check: Callable[[], Any], within: float, step: float = 0.02) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(step)
+    return False
+
+
+async def _startup_case(queued: int, running: int, window: float, tmp: Path) -> Row:
+    state, key = sandbox_state(concurrent=running + 5)
+    with SandboxServer(state) as server:
+        settings = bench_settings(server.base_url, key, tmp / f"startup-{queued}-{running}.sqlite3")
+        if running:  # a previous run left ``running`` jobs rendering at the API
+            before = await Services.open(settings, clock=system_clock, notifier=QuietNotifier())
+            try:
+                await prefill(before, running, model=RESUMED_MODEL, first_member=9_000_000)
+                await before.start()
+
+                async def all_running() -> bool:
+                    async with before.db.read() as conn:
+                        counts = await before.jobs.count_by_status(conn)
+                    return counts.get("running", 0) == running
+
+                if not await _until(all_running, 60):
+                    raise RuntimeError("the resumed jobs never all started rendering")
+            finally:
+                await before.close()  # stopped as a restart would: the renders go on at the API
+        filler = await Services.open(settings, clock=system_clock, notifier=QuietNotifier())
+        try:
+            await prefill(filler, queued)
+        finally:
+            await filler.close()
+        hook = FirstSubmits()
+        services = await Services.open(settings, clock=system_clock, notifier=QuietNotifier(),
+                                       tuning=DispatchTuning(checkpoint=hook.__call__))
+        try:
+            base = state.stats().requests_by_route
+            counts: list[tuple[int, int]] = []
+            hook.t0 = time.perf_counter()
+            await services.start()
+            started = time.perf_counter() - hook.t0
+            for second in range(1, int(window) + 1):
+                await asyncio.sleep(max(0.0, hook.t0 + second - time.perf_counter()))
+                now = state.stats().requests_by_route
+                counts.append((now["generate"] - base["generate"], now["generation"] - base["generation"]))
+        finally:
+            await services.close()
+    first_sent = f"{hook.sent[0] * 1000:.0f}" if hook.sent else "none"
+    first_back = f"{hook.accepted[0] * 1000:.0f}" if hook.accepted else "none"
+    per_second = " ".join(f"{s}/{p}" for s, p in counts)
+    return [f"{queued:,}", f"{running}", f"{started * 1000:.0f}", first_sent, first_back, per_second]
+
+
+def bench_startup(window: float = 5.0) -> list[Table]:
+    cases = ((1, 0), (10_000, 0), (10_000, 20))
+
+    async def run() -> list[Row]:
+        with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+            return [await _startup_case(queued, running, window, Path(tmp)) for queued, running in cases]
+
+    rows = asyncio.run(run())
+    return [Table(
+        "startup: from services.start() to the first submit (ms)",
+        ["queued", "resumed", "start() ms", "1st submit sent", "1st submit back", "submits/polls by second 1..N"],
+        rows,
+        ["The first row is the baseline (one job queued). Resumed: jobs left rendering by a previous run,"
+         " followed again from the start. Key: pro limits (240 calls/min), resumed + 5 jobs at once.",
+         "submits/polls by second: cumulative POST /generate / GET /generations/{id} the sandbox saw"
+         " 1, 2, ... seconds after start() began. Target: first submit within 1 s with 10,000 queued."],
+    )]
+
+
 # -- driver ---------------------------------------------------------------------------------
 
 
@@ -277,8 +504,14 @@ def _run_autocomplete(args: argparse.Namespace) -> list[Table]:
     return bench_autocomplete(args.sizes, args.repeat, args.legacy_repeat, args.seed)
 
 
+def _run_queue(args: argparse.Namespace) -> list[Table]:
+    return bench_queue(args.queue_sizes, args.samples, args.seed)
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], list[Table]]] = {
     "autocomplete": _run_autocomplete,
+    "queue": _run_queue,
+    "startup": lambda args: bench_startup(),
 }
 
 
@@ -299,6 +532,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000], help="catalog sizes (autocomplete)")
     parser.add_argument("--repeat", type=int, default=30, help="timed passes over the inputs (autocomplete, new)")
     parser.add_argument("--legacy-repeat", type=int, default=2, help="timed passes for the slow legacy search")
+    parser.add_argument("--queue-sizes", type=int, nargs="+", default=[1000, 10_000, 50_000],
+                        help="queued jobs (queue)")
+    parser.add_argument("--samples", type=int, default=300, help="timed picks and places per size (queue)")
     return parser.parse_args(argv)
 
 
