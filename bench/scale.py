@@ -42,11 +42,16 @@ from bot.catalog.search import (
 )
 from bot.clock import system_clock
 from bot.config import Settings
-from bot.dispatch import Delivery, Progress
+from bot.dispatch import Delivery, Pauses, Progress
 from bot.generation import GenerationRequest
-from bot.jobs import Job
+from bot.jobs import Job, JobStatus
+from bot.polling import PollPlan
+from bot.ratelimit import RateBudget
 from bot.sandbox import SandboxServer, SandboxState
 from bot.services import DispatchTuning, Services
+from bot.tasks import TaskSupervisor
+from bot.ui.delivery import MIN_EDIT_GAP, edit_priority
+from bot.ui.edit_budget import TICK, EditBudget
 from bot.vivix.models import ModelInfo
 
 Row = list[str]
@@ -497,6 +502,164 @@ def bench_startup(window: float = 5.0) -> list[Table]:
     )]
 
 
+# -- edits: status-message edits per result while a 1,000-job backlog drains ------------------
+
+
+class EditTally:
+    """What one edit policy sent: every edit's instant (real seconds)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.at: list[float] = []
+
+    def sender(self) -> Callable[[], Any]:
+        async def send() -> None:
+            self.at.append(time.monotonic())
+
+        return send
+
+    def peak(self, window: float) -> int:
+        """The most edits inside any ``window`` seconds."""
+        best, first = 0, 0
+        for last, instant in enumerate(self.at):
+            while instant - self.at[first] > window:
+                first += 1
+            best = max(best, last - first + 1)
+        return best
+
+
+class LegacyGapEdits:
+    """The notifier's rule before the budget (bot/ui/delivery.py before 9e8ac9b), counting instead of
+    editing: finals at once; progress at most once per ``gap`` per message, a change inside the gap
+    shown when it ends; no limit for the bot as a whole."""
+
+    def __init__(self, tally: EditTally, gap: float, tasks: TaskSupervisor) -> None:
+        self.tally, self.gap, self.tasks = tally, gap, tasks
+        self._last: dict[str, float] = {}
+        self._trailing: dict[str, asyncio.Task[None]] = {}
+
+    async def update(self, job_id: str, final: bool) -> None:
+        if final:
+            pending = self._trailing.pop(job_id, None)
+            if pending is not None:
+                pending.cancel()
+            self._last.pop(job_id, None)
+            await self.tally.sender()()
+            return
+        wait = self._last.get(job_id, -self.gap) + self.gap - time.monotonic()
+        if wait <= 0:
+            self._last[job_id] = time.monotonic()
+            await self.tally.sender()()
+        elif job_id not in self._trailing:
+            self._trailing[job_id] = self.tasks.spawn(self._later(job_id, wait), "legacy edit later")
+
+    async def _later(self, job_id: str, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._trailing.pop(job_id, None)
+        self._last[job_id] = time.monotonic()
+        await self.tally.sender()()
+
+
+class FanOutNotifier:
+    """The dispatcher's notifier for the edits section: every update goes, side by side, to the raw
+    count (an edit per call), the old per-message rule, and one ``EditBudget`` per rate, each
+    applying what DiscordNotifier applies (``edit_priority``, finals at once)."""
+
+    def __init__(self, rates: Sequence[float], time_scale: float, expected: int) -> None:
+        self.tasks = TaskSupervisor()
+        self.raw = EditTally("every update (no rule)")
+        self.legacy_tally = EditTally("old rule: 1 per 5 s per message")
+        self.legacy = LegacyGapEdits(self.legacy_tally, MIN_EDIT_GAP * time_scale, self.tasks)
+        self.budgets: list[tuple[EditTally, EditBudget]] = [
+            (EditTally(f"budget {rate:g}/s"),
+             EditBudget(rate / time_scale, tasks=self.tasks, min_gap=MIN_EDIT_GAP * time_scale,
+                        tick=TICK * time_scale))
+            for rate in rates
+        ]
+        self.results = 0
+        self.finals = 0
+        self.expected = expected
+        self.done = asyncio.Event()
+
+    def tallies(self) -> list[EditTally]:
+        return [self.raw, self.legacy_tally, *(tally for tally, _ in self.budgets)]
+
+    async def job_updated(self, job: Job, progress: Progress | None = None) -> None:
+        final = job.status in (JobStatus.FINISHED, JobStatus.DELIVERED)
+        await self.raw.sender()()
+        await self.legacy.update(job.id, final)
+        for tally, budget in self.budgets:
+            if final:
+                await budget.final(job.id, tally.sender())
+            else:
+                budget.offer(job.id, edit_priority(job, progress), tally.sender())
+        if job.status is JobStatus.DELIVERED:
+            self.finals += 1
+            if self.finals >= self.expected:
+                self.done.set()
+
+    async def deliver(self, job: Job) -> Delivery:
+        self.results += 1
+        return Delivery("channel", self.results)
+
+    async def find_delivery(self, job: Job) -> Delivery | None:
+        return None
+
+    async def close(self) -> None:
+        for _, budget in self.budgets:
+            await budget.close()
+        await self.tasks.close()
+
+
+def bench_edits(jobs: int = 1000, servers: int = 8, time_scale: float = 0.05,
+                rates: Sequence[float] = (1.0, 2.0, 5.0, 10.0), seed: int = 7) -> list[Table]:
+    async def run() -> tuple[FanOutNotifier, float, int]:
+        state, key = sandbox_state(time_scale=time_scale, seed=seed)
+        notifier = FanOutNotifier(rates, time_scale, jobs)
+        with SandboxServer(state) as server, tempfile.TemporaryDirectory(prefix="bench-edits-") as tmp:
+            services = await Services.open(
+                bench_settings(server.base_url, key, Path(tmp) / "edits.sqlite3"), clock=system_clock,
+                notifier=notifier, tuning=DispatchTuning(
+                    poll_plan=PollPlan(rng=random.Random(seed), time_scale=time_scale),
+                    budget=RateBudget(240, time_scale=time_scale), pauses=Pauses().scaled(time_scale),
+                ),
+            )
+            try:
+                await prefill(services, jobs, guilds=servers)
+                started = time.monotonic()
+                await services.dispatcher.start()
+                allowed = jobs * 13.0 / 5 * 3 * time_scale + 60  # three times the key's pace, in real s
+                try:
+                    await asyncio.wait_for(notifier.done.wait(), allowed)
+                except TimeoutError:
+                    print(f"edits: only {notifier.finals} of {jobs} delivered in {allowed:.0f}s", file=sys.stderr)
+                wall = time.monotonic() - started
+                await services.dispatcher.close()
+            finally:
+                await services.close()
+        return notifier, wall, notifier.results
+
+    notifier, wall, results = asyncio.run(run())
+    api_seconds = wall / time_scale
+    rows = []
+    for tally in notifier.tallies():
+        edits = len(tally.at)
+        rows.append([
+            tally.name, f"{edits:,}", f"{results:,}", f"{edits / max(results, 1):.2f}",
+            f"{edits / api_seconds:.2f}", f"{tally.peak(time_scale)}", f"{tally.peak(10 * time_scale) / 10:.1f}",
+        ])
+    return [Table(
+        f"edits: status-message edits per result, {jobs:,}-job backlog from {servers} servers draining",
+        ["policy", "edits", "results", "edits/result", "edits/s", "peak in 1 s", "peak /s over 10 s"],
+        rows,
+        [f"The real Dispatcher (announce rules: exact first 10 places, then bands) drains {jobs:,} grok image"
+         f" jobs through a pro key (5 at once) on the sandbox at time scale {time_scale}; one run, every"
+         " policy fed the same updates. Seconds are API seconds. Each result is one post besides these edits.",
+         f"{api_seconds:.0f} API s ({wall:.0f} real s); {results / api_seconds:.2f} results/s."
+         " Target: edits/result <= 3 at the default STATUS_EDITS_PER_SECOND (1)."],
+    )]
+
+
 # -- driver ---------------------------------------------------------------------------------
 
 
@@ -512,6 +675,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], list[Table]]] = {
     "autocomplete": _run_autocomplete,
     "queue": _run_queue,
     "startup": lambda args: bench_startup(),
+    "edits": lambda args: bench_edits(args.edit_jobs, time_scale=args.time_scale, seed=args.seed),
 }
 
 
@@ -534,6 +698,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--legacy-repeat", type=int, default=2, help="timed passes for the slow legacy search")
     parser.add_argument("--queue-sizes", type=int, nargs="+", default=[1000, 10_000, 50_000],
                         help="queued jobs (queue)")
+    parser.add_argument("--edit-jobs", type=int, default=1000, help="backlog size (edits)")
+    parser.add_argument("--time-scale", type=float, default=0.05, help="sandbox time scale (edits)")
     parser.add_argument("--samples", type=int, default=300, help="timed picks and places per size (queue)")
     return parser.parse_args(argv)
 
