@@ -6,13 +6,22 @@ and nothing is asserted: read the ratios.
 
 Run from the project root::
 
-    python -m bench.scale                        # every section
-    python -m bench.scale --only autocomplete    # one section
+    python -m bench.scale                        # every section (about 6 minutes)
+    python -m bench.scale --only autocomplete    # one section (repeatable)
 
 Sections:
 - ``autocomplete``: model autocomplete per keystroke over synthetic catalogs of 100 / 1,000 /
   5,000 models, the new ``ModelIndex`` (built once per catalog snapshot, build time shown apart)
   against a plain prefix filter over slugs and the old difflib search (``legacy_search`` below).
+- ``queue``: picking the next job (``QueueIndex.next`` + the dispatcher's load of it) and telling
+  a place (``QueueIndex.position``) at 1k / 10k / 50k queued, against one indexed row read.
+- ``startup``: with 10,000 queued (and 20 renders left running), from ``services.start()`` to the
+  first submit, and submits vs polls per second, against a one-job start.
+- ``ack``: the real bot in SimCord; /imagine answered alone and 100 at once, with 0 and 10,000
+  queued (the interactions emitted back to back, timed to their initial response).
+- ``holds``: a hook for ``bench/holds.py`` (credit holds per second), run when it is present.
+- ``edits``: status-message edits per result while a 1,000-job backlog drains through the real
+  dispatcher, for the edit budget at several rates against the old per-message rule.
 """
 
 from __future__ import annotations
@@ -660,6 +669,169 @@ def bench_edits(jobs: int = 1000, servers: int = 8, time_scale: float = 0.05,
     )]
 
 
+# -- ack: how fast /imagine is answered, alone and in a burst, with and without a big queue ----
+
+
+class FollowingClock:
+    """The sandbox's clock: SimCord's virtual time once the env runs (as tests/e2e/conftest.py)."""
+
+    def __init__(self) -> None:
+        self.env: Any = None
+
+    def __call__(self) -> float:
+        return 0.0 if self.env is None else float(self.env.now().timestamp())
+
+
+class CallbackStamps(list):  # type: ignore[type-arg]
+    """Stands in for SimCord's log of the bot's REST calls and stamps the instant each interaction's
+    initial response (POST /interactions/{id}/{token}/callback) arrives."""
+
+    def __init__(self, entries: Iterable[Any]) -> None:
+        super().__init__(entries)
+        self.at: dict[int, float] = {}
+        self.waiting: set[int] = set()
+        self.all_in = asyncio.Event()
+
+    def append(self, entry: Any) -> None:
+        super().append(entry)
+        if entry.method == "POST" and entry.path.endswith("/callback"):
+            interaction_id = int(entry.path.split("/")[2])
+            self.at.setdefault(interaction_id, time.perf_counter())
+            self.waiting.discard(interaction_id)
+            if not self.waiting:
+                self.all_in.set()
+
+
+async def emit_commands(env: Any, channel: Any, members: Sequence[Any], stamps: CallbackStamps,
+                        model: str) -> list[tuple[float, float | None, bool]]:
+    """Emit one /imagine per member back to back, awaiting none of them (``member.slash`` settles
+    the bot after each, and SimCord refuses overlapping ones), then wait until every one is
+    answered. Returns (emitted, answered or None, accepted) per command, perf_counter seconds.
+
+    Uses SimCord's own payload builders (simcord.actors / simcord.interactions, the steps of
+    ``member.slash``) and ``backend.emit``: internal, so pinned with the simcord version."""
+    from simcord import actors as sc_actors
+    from simcord import interactions as sc_interactions
+    from simcord.enums import AppCommandType, InteractionType
+
+    backend = env.backend
+    sent: list[tuple[int, float]] = []
+    payloads = []
+    for n, member in enumerate(members):
+        root = sc_actors._resolve_visible_command(member, channel.id, "imagine", AppCommandType.CHAT_INPUT)
+        leaf, nesting = sc_interactions.walk_to_subcommand(root, [])
+        options, resolved = sc_interactions.build_options(
+            member, "imagine", leaf, {"prompt": f"burst {n}", "model": model}, channel_id=channel.id)
+        data: dict[str, Any] = {"id": root["id"], "name": root["name"], "type": root.get("type", 1),
+                                "options": sc_interactions.nest_options(root, nesting, options)}
+        if resolved:
+            data["resolved"] = resolved
+        record, payload = sc_interactions.base_payload(
+            backend, type=InteractionType.APPLICATION_COMMAND, channel_id=channel.id, guild_id=member.guild.id,
+            user_id=member.id, data=data)
+        payloads.append((record.id, payload))
+    stamps.all_in.clear()
+    stamps.waiting = {interaction_id for interaction_id, _ in payloads}
+    for interaction_id, payload in payloads:  # back to back: the bot sees a burst
+        sent.append((interaction_id, time.perf_counter()))
+        backend.emit("INTERACTION_CREATE", payload)
+    try:
+        await asyncio.wait_for(stamps.all_in.wait(), 120)
+    except TimeoutError:
+        print(f"ack: {len(stamps.waiting)} commands never answered", file=sys.stderr)
+    return [(at, stamps.at.get(interaction_id), bool(backend.interactions[interaction_id].responded))
+            for interaction_id, at in sent]
+
+
+async def _ack_case(queued: int, burst: int, alone: int, tmp: Path) -> list[Row]:
+    import simcord
+
+    from bot import create_bot
+
+    clock = FollowingClock()
+    state, key = sandbox_state(clock=clock)
+    with SandboxServer(state) as server:
+        settings = bench_settings(server.base_url, key, tmp / f"ack-{queued}.sqlite3")
+        if queued:
+            filler = await Services.open(settings, clock=system_clock, notifier=QuietNotifier())
+            try:
+                await prefill(filler, queued)
+            finally:
+                await filler.close()
+        bot = create_bot(settings)
+        async with simcord.run(bot, settle_timeout=1.0) as env:
+            clock.env = env
+            guild = env.create_guild("Burst")
+            channel = guild.create_text_channel("art")
+            members = [guild.add_member(env.create_user(f"member{n}")) for n in range(burst + alone)]
+            stamps = CallbackStamps(env.backend.http_requests)
+            env.backend.http_requests = stamps
+            model = BACKLOG_MODEL[0]
+            singles = []
+            for member in members[burst:]:  # one command alone, answered before the next
+                singles += await emit_commands(env, channel, [member], stamps, model)
+                await _settle(env)
+            bursts = await emit_commands(env, channel, members[:burst], stamps, model)
+            await _settle(env)
+            rows = [_ack_row(queued, "alone", singles), _ack_row(queued, f"{burst} at once", bursts)]
+            await bot.services.close()  # SimCord stops the bot without close(), as the e2e fixture says
+    return rows
+
+
+async def _settle(env: Any) -> None:
+    """Let the bot finish what the commands started (start() after the answer); it may keep
+    rendering past the settle budget, which is no failure here."""
+    try:
+        await env.settle(timeout=5.0)
+    except TimeoutError:
+        pass
+
+
+def _ack_row(queued: int, shape: str, measured: list[tuple[float, float | None, bool]]) -> Row:
+    waits = [(answered - emitted) * 1000 for emitted, answered, _ in measured if answered is not None]
+    refused = sum(1 for _, answered, ok in measured if answered is None or not ok)
+    over = sum(1 for w in waits if w > 3000)
+    return [f"{queued:,}", shape, f"{len(measured)}", f"{statistics.median(waits):.0f}",
+            f"{_pct(waits, 0.99):.0f}", f"{max(waits):.0f}", f"{over}", f"{refused}"]
+
+
+def bench_ack(queued: int = 10_000, burst: int = 100, alone: int = 10) -> list[Table]:
+    async def run() -> list[Row]:
+        with tempfile.TemporaryDirectory(prefix="bench-ack-") as tmp:
+            rows = []
+            for size in (0, queued):
+                rows += await _ack_case(size, burst, alone, Path(tmp))
+            return rows
+
+    rows = asyncio.run(run())
+    return [Table(
+        "ack: ms from the /imagine interaction to its initial response",
+        ["queued", "commands", "n", "p50", "p99", "max", "over 3 s", "unanswered"],
+        rows,
+        ["The real bot in SimCord against the sandbox; the interactions are emitted back to back and the"
+         " time runs from each emit to its POST .../callback (the job is validated, held and stored first).",
+         "alone: one command at a time, each answered before the next (the baseline). Targets with 10,000"
+         " queued: none over 3 s, p99 under 1 s."],
+    )]
+
+
+# -- holds: HOOK for bench/holds.py (credit holds per second), written separately ---------------
+
+
+def _run_holds(args: argparse.Namespace) -> list[Table]:
+    """HOLDS HOOK. ``bench/holds.py`` measures holds per second; when it is present this section
+    runs its ``bench_holds() -> list[Table]`` (any objects with title/headers/rows/notes), or else
+    its ``main([])``, which prints for itself. Absent, the section says so and measures nothing."""
+    try:
+        from bench import holds  # type: ignore[attr-defined,unused-ignore]  # lands separately
+    except ImportError:
+        return [Table("holds: bench/holds.py is not here yet", ["section"], [["skipped"]], [])]
+    if hasattr(holds, "bench_holds"):
+        return list(holds.bench_holds())
+    holds.main([])
+    return []
+
+
 # -- driver ---------------------------------------------------------------------------------
 
 
@@ -675,11 +847,16 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], list[Table]]] = {
     "autocomplete": _run_autocomplete,
     "queue": _run_queue,
     "startup": lambda args: bench_startup(),
+    "ack": lambda args: bench_ack(args.ack_queued),
+    "holds": _run_holds,  # HOLDS HOOK: bench/holds.py, when present
     "edits": lambda args: bench_edits(args.edit_jobs, time_scale=args.time_scale, seed=args.seed),
 }
 
 
 def print_table(table: Table) -> None:
+    if not table.rows:
+        print(f"\n{table.title}\n  (no rows)")
+        return
     widths = [max(len(h), *(len(r[i]) for r in table.rows)) for i, h in enumerate(table.headers)]
     print(f"\n{table.title}")
     print("  ".join(h.rjust(w) for h, w in zip(table.headers, widths, strict=True)))
@@ -698,6 +875,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--legacy-repeat", type=int, default=2, help="timed passes for the slow legacy search")
     parser.add_argument("--queue-sizes", type=int, nargs="+", default=[1000, 10_000, 50_000],
                         help="queued jobs (queue)")
+    parser.add_argument("--ack-queued", type=int, default=10_000, help="jobs queued before the burst (ack)")
     parser.add_argument("--edit-jobs", type=int, default=1000, help="backlog size (edits)")
     parser.add_argument("--time-scale", type=float, default=0.05, help="sandbox time scale (edits)")
     parser.add_argument("--samples", type=int, default=300, help="timed picks and places per size (queue)")
