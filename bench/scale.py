@@ -773,7 +773,10 @@ async def _ack_case(queued: int, burst: int, alone: int, tmp: Path) -> list[Row]
                 await _settle(env)
             bursts = await emit_commands(env, channel, members[:burst], stamps, model)
             await _settle(env)
+            async with bot.services.db.read() as conn:  # an answer may be a refusal: count the jobs made
+                made = await conn.fetch_value("SELECT COUNT(*) FROM jobs WHERE guild_id = ?", (guild.id,))
             rows = [_ack_row(queued, "alone", singles), _ack_row(queued, f"{burst} at once", bursts)]
+            rows[-1][-1] += f" ({made} jobs made of {burst + alone})"
             await bot.services.close()  # SimCord stops the bot without close(), as the e2e fixture says
     return rows
 
