@@ -372,6 +372,7 @@ async def _queue_costs(size: int, samples: int, seed: int, tmp: Path) -> Row:
             fill = await prefill(services, size)
             dispatcher, db = services.dispatcher, services.db
             queue = dispatcher.ctx.queue
+            await dispatcher._rebuild_queue_index()  # as start() does: the pump's first pick finds it fresh
             ids = [job_id for _, job_id, _ in queue.in_order()]
             row_read, pick, position = [], [], []
             for _ in range(samples):  # interleaved, so load on the machine falls on all three alike
@@ -396,8 +397,8 @@ async def _queue_costs(size: int, samples: int, seed: int, tmp: Path) -> Row:
     pick_p50, pick_p99 = _ms(pick)
     pos_p50, pos_p99 = _ms(position)
     return [f"{size:,}", f"{GRID_GUILDS}", f"{base_p50:.3f}", f"{pick_p50:.3f}", f"{pick_p99:.3f}",
-            f"{pick_p50 / base_p50:.2f}", f"{pos_p50:.4f}", f"{pos_p99:.4f}", f"{pos_p50 / base_p50:.3f}",
-            f"{fill:.0f}"]
+            f"{max(pick) * 1000:.3f}", f"{pick_p50 / base_p50:.2f}", f"{pos_p50:.4f}", f"{pos_p99:.4f}",
+            f"{pos_p50 / base_p50:.3f}", f"{fill:.0f}"]
 
 
 def bench_queue(sizes: Sequence[int] = (1000, 10_000, 50_000), samples: int = 300, seed: int = 7) -> list[Table]:
@@ -408,7 +409,7 @@ def bench_queue(sizes: Sequence[int] = (1000, 10_000, 50_000), samples: int = 30
     rows = asyncio.run(run())
     return [Table(
         "queue: ms to pick the next job and to tell a place, against one indexed row read",
-        ["queued", "servers", "row p50", "pick p50", "pick p99", "pick/row", "place p50", "place p99",
+        ["queued", "servers", "row p50", "pick p50", "pick p99", "pick max", "pick/row", "place p50", "place p99",
          "place/row", "fill s"],
         rows,
         [f"row: SELECT id FROM jobs WHERE id = ? (one indexed row); pick: Dispatcher._next_queued, i.e."
@@ -682,7 +683,7 @@ class FollowingClock:
         return 0.0 if self.env is None else float(self.env.now().timestamp())
 
 
-class CallbackStamps(list):  # type: ignore[type-arg]
+class CallbackStamps(list[Any]):
     """Stands in for SimCord's log of the bot's REST calls and stamps the instant each interaction's
     initial response (POST /interactions/{id}/{token}/callback) arrives."""
 

@@ -90,7 +90,7 @@ class EditQueue:
         self.tokens = max(-self.capacity, self.tokens - 1)
         self.finals += 1
 
-    def take(self, now: float) -> Send | None:
+    def take(self, now: float) -> tuple[str, Send] | None:
         """The edit to send now, if a token and a message past its gap allow one."""
         self._refill(now)
         if self.tokens < 1:
@@ -108,7 +108,7 @@ class EditQueue:
         self._last_sent[key] = now
         if len(self._last_sent) > 2 * len(self._pending) + 1000:  # forget messages past their gap
             self._last_sent = {k: t for k, t in self._last_sent.items() if t + self.min_gap > now}
-        return send
+        return key, send
 
     def wait_time(self, now: float) -> float | None:
         """Seconds until ``take`` can return an edit; None when nothing waits."""
@@ -152,6 +152,7 @@ class EditBudget:
         self.sleep = sleep
         self._worker: asyncio.Task[None] | None = None
         self._wake_at: float | None = None  # while the worker sleeps: when it wakes
+        self._sending: tuple[str, asyncio.Future[None]] | None = None  # the edit under way
         self._closed = False
 
     def offer(self, key: str, priority: EditPriority, send: Send) -> None:
@@ -170,8 +171,11 @@ class EditBudget:
         self._worker = self.tasks.spawn(self._run(), "status edits")
 
     async def final(self, key: str, send: Send) -> None:
-        """Send a final state now, outside the queue, counted against the budget."""
+        """Send a final state now, outside the queue, counted against the budget; after a
+        progress edit of the same message already under way, so the final one lands last."""
         self.queue.final(key, self.clock())
+        if self._sending is not None and self._sending[0] == key:
+            await asyncio.shield(self._sending[1])
         await send()
 
     async def close(self) -> None:
@@ -186,12 +190,17 @@ class EditBudget:
     async def _run(self) -> None:
         while True:
             now = self.clock()
-            send = self.queue.take(now)
-            if send is not None:
+            taken = self.queue.take(now)
+            if taken is not None:
+                done = asyncio.get_running_loop().create_future()
+                self._sending = (taken[0], done)
                 try:
-                    await send()
+                    await taken[1]()
                 except Exception:
                     log.exception("A status edit failed")
+                finally:
+                    self._sending = None
+                    done.set_result(None)
                 continue
             wait = self.queue.wait_time(now)
             if wait is None:

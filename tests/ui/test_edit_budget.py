@@ -32,8 +32,8 @@ class Sent:
 
 def drain(queue: EditQueue, now: float) -> list[Callable[[], Awaitable[None]]]:
     taken = []
-    while (send := queue.take(now)) is not None:
-        taken.append(send)
+    while (next_edit := queue.take(now)) is not None:
+        taken.append(next_edit[1])
     return taken
 
 
@@ -223,3 +223,32 @@ def test_what_the_member_waits_for_ranks_first(
     status: JobStatus, progress: Progress | None, cancelled_by: int | None, expected: EditPriority
 ) -> None:
     assert edit_priority(_job(status, cancelled_by), progress) is expected
+
+
+async def test_a_final_state_lands_after_a_progress_edit_of_its_message_already_under_way() -> None:
+    tasks = TaskSupervisor()
+    fake = FakeTime()
+    order: list[str] = []
+    release = asyncio.Event()
+    progress_started = asyncio.Event()
+
+    async def slow_progress() -> None:
+        progress_started.set()
+        await release.wait()  # Discord is slow to answer this edit
+        order.append("rendering")
+
+    async def final() -> None:
+        order.append("done")
+
+    budget = EditBudget(1.0, tasks=tasks, clock=fake, sleep=fake.sleep)
+    budget.offer("a", EditPriority.STARTED, slow_progress)
+    await progress_started.wait()
+    finishing = asyncio.ensure_future(budget.final("a", final))
+    await asyncio.sleep(0)
+    assert order == []  # the final edit waits for the one under way
+    release.set()
+    await finishing
+
+    assert order == ["rendering", "done"]
+    await budget.close()
+    await tasks.close()
