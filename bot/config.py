@@ -69,6 +69,9 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="the address the health server binds; 0.0.0.0 to expose it")
     health_api_max_age: float = Field(
         default=600.0, gt=0, description="seconds without a successful API call before /healthz says unhealthy")
+    status_edits_per_second: float = Field(
+        default=1.0, gt=0, le=20,
+        description="status-message edits per second for the whole bot; final states go first")
     log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
     # Credits: what a server gets on first use.

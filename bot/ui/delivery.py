@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
-import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ from ..dispatch import Delivery, Progress
 from ..jobs import Job, JobOutcome, JobStatus
 from ..media import MediaFetcher
 from ..tasks import TaskSupervisor
+from .edit_budget import EditBudget, EditPriority
 from .embeds import job_footer, status_embed
 from .redaction import redact_embed
 from .reference_form import message_images
@@ -32,13 +32,13 @@ MIN_EDIT_GAP = 5.0  # seconds between two progress edits of one message
 class DiscordNotifier:
     """The dispatcher's ``Notifier``: results via ``channel.send``, never the interaction token."""
 
-    def __init__(self, bot: VivixBot, tasks: TaskSupervisor) -> None:
+    def __init__(self, bot: VivixBot, tasks: TaskSupervisor, budget: EditBudget | None = None) -> None:
         self.bot = bot
         self.tasks = tasks
         self.media = MediaFetcher()
-        self._last_edit: dict[str, float] = {}
-        self._latest: dict[str, tuple[Job, Progress | None]] = {}
-        self._trailing: dict[str, asyncio.Task[None]] = {}
+        self.budget = budget or EditBudget(
+            bot.settings.status_edits_per_second, tasks=tasks, min_gap=MIN_EDIT_GAP
+        )
 
     def _model_name(self, job: Job) -> str:
         model = self.bot.services.catalog.get(job.model)
@@ -54,35 +54,16 @@ class DiscordNotifier:
         return channel if isinstance(channel, discord.abc.Messageable) else None
 
     async def job_updated(self, job: Job, progress: Progress | None = None) -> None:
-        """Edit the job's public status message: at once when final, else at most once per
-        MIN_EDIT_GAP; a change that arrives inside the gap is shown when the gap ends."""
+        """Edit the job's public status message: final states at once, progress through the
+        bot's edit budget (latest state wins; at most once per MIN_EDIT_GAP per message)."""
         if job.status_message_id is None:
             return
         if job.status in (JobStatus.FINISHED, JobStatus.DELIVERED):
-            self._latest.pop(job.id, None)
-            pending = self._trailing.pop(job.id, None)
-            if pending is not None:
-                pending.cancel()
-            await self._edit(job, None)
+            await self.budget.final(job.id, functools.partial(self._edit, job, None))
             return
-        self._latest[job.id] = (job, progress)
-        wait = self._last_edit.get(job.id, -MIN_EDIT_GAP) + MIN_EDIT_GAP - time.monotonic()
-        if wait <= 0:
-            await self._edit(job, progress)
-        elif job.id not in self._trailing:
-            self._trailing[job.id] = self.tasks.spawn(self._edit_later(job.id, wait), f"edit {job.short_id} later")
-
-    async def _edit_later(self, job_id: str, wait: float) -> None:
-        await asyncio.sleep(wait)
-        self._trailing.pop(job_id, None)
-        latest = self._latest.get(job_id)
-        if latest is not None:
-            await self._edit(*latest)
+        self.budget.offer(job.id, edit_priority(job, progress), functools.partial(self._edit, job, progress))
 
     async def _edit(self, job: Job, progress: Progress | None) -> None:
-        self._last_edit[job.id] = time.monotonic()
-        if job.status in (JobStatus.FINISHED, JobStatus.DELIVERED):
-            self._last_edit.pop(job.id, None)
         channel = await self._channel(job.channel_id)
         if channel is None or not hasattr(channel, "get_partial_message") or job.status_message_id is None:
             return
@@ -95,11 +76,7 @@ class DiscordNotifier:
 
     async def close(self) -> None:
         """Drop pending progress edits; final states were sent at once."""
-        pending = list(self._trailing.values())
-        self._trailing.clear()
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await self.budget.close()
         await self.media.aclose()
 
     async def deliver(self, job: Job) -> Delivery:
@@ -171,3 +148,15 @@ class DiscordNotifier:
             except (discord.Forbidden, discord.NotFound):
                 continue
         return None
+
+
+def edit_priority(job: Job, progress: Progress | None) -> EditPriority:
+    """Which waiting edit matters most to the member: a job that just started rendering (or is
+    retried, or cancelled), then exact places near the front, then the rest."""
+    if job.cancelled_by is not None or progress is None or progress.retrying:
+        return EditPriority.STARTED
+    if job.status is not JobStatus.QUEUED:
+        return EditPriority.STARTED if not progress.elapsed else EditPriority.BACKGROUND
+    if progress.position is not None and not progress.approximate:
+        return EditPriority.NEAR
+    return EditPriority.BACKGROUND
