@@ -823,17 +823,10 @@ def bench_ack(queued: int = 10_000, burst: int = 100, alone: int = 10) -> list[T
 
 
 def _run_holds(args: argparse.Namespace) -> list[Table]:
-    """HOLDS HOOK. ``bench/holds.py`` measures holds per second; when it is present this section
-    runs its ``bench_holds() -> list[Table]`` (any objects with title/headers/rows/notes), or else
-    its ``main([])``, which prints for itself. Absent, the section says so and measures nothing."""
-    try:
-        from bench import holds  # type: ignore[attr-defined,unused-ignore]  # lands separately
-    except ImportError:
-        return [Table("holds: bench/holds.py is not here yet", ["section"], [["skipped"]], [])]
-    if hasattr(holds, "bench_holds"):
-        return list(holds.bench_holds())
-    holds.main([])
-    return []
+    """Holds per second at 500 concurrent on one server: ``bench/holds.py``, three write paths side by side."""
+    from bench.holds import bench_holds
+
+    return list(bench_holds())
 
 
 # -- driver ---------------------------------------------------------------------------------
@@ -852,7 +845,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], list[Table]]] = {
     "queue": _run_queue,
     "startup": lambda args: bench_startup(),
     "ack": lambda args: bench_ack(args.ack_queued),
-    "holds": _run_holds,  # HOLDS HOOK: bench/holds.py, when present
+    "holds": _run_holds,
     "edits": lambda args: bench_edits(args.edit_jobs, time_scale=args.time_scale, seed=args.seed),
 }
 
