@@ -283,11 +283,12 @@ async def run_one(
 
             async def create(arrival: Arrival) -> Job:
                 model = catalog.require(arrival.model)
-                job, _ = await generation.create(GenerationRequest(
+                queued = await generation.create(GenerationRequest(
                     guild_id=arrival.guild_id, channel_id=arrival.guild_id + 1, member_id=arrival.member_id,
                     command=model.category, prompt=f"bench {arrival.model} #{arrival.member_id}",
                     model=arrival.model, params=arrival.params,
                 ))
+                job = queued.job
                 queued_at[job.id] = time.monotonic()
                 guild_of[job.id] = job.guild_id
                 return job

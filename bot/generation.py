@@ -103,7 +103,7 @@ class GenerationService:
         body = validate_request(model, request.prompt, params)
         return model, body, estimate_hold(model, body)
 
-    async def create(self, request: GenerationRequest) -> tuple[Job, Progress]:
+    async def create(self, request: GenerationRequest) -> Queued:
         """Validate, then hold credits and store the job in one transaction (shared with other
         holds: group commit); the job takes its place in line, and what its first message should
         show comes back with it.
@@ -150,7 +150,7 @@ class GenerationService:
 
         # Group commit: concurrent holds share one transaction, each checked against the running totals.
         await self.db.run_in_batch(hold_and_store, on_commit=in_line)
-        return job, placed[0]
+        return Queued(job, placed[0])
 
     async def _refuse_a_double_click(self, tx: Reader, job: Job) -> None:
         """Two clicks of one button by one member a moment apart make one job, not two (checked in
@@ -220,6 +220,16 @@ class GenerationService:
     async def get(self, job_id: str) -> Job | None:
         async with self.db.read() as conn:
             return await self.jobs.get(conn, job_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A job just held, stored and put in line: what its first public message shows, and notes
+    for the member (an option that was left out, say)."""
+
+    job: Job
+    shown: Progress
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

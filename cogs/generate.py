@@ -156,8 +156,8 @@ class Generate(commands.Cog):
             role_ids=[role.id for role in member.roles],
         )
         services = self.bot.services
-        job, shown = await services.generation.create(request)  # refusals reach the one error handler
-        await answer_and_start(interaction, services, job, shown)
+        queued = await services.generation.create(request)  # refusals reach the one error handler
+        await answer_and_start(interaction, services, queued)
 
 
 async def setup(bot: VivixBot) -> None:

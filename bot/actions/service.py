@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from ..catalog import Catalog, estimate_hold
 from ..catalog.schema import find_param
 from ..clock import Clock
-from ..dispatch import Progress
-from ..generation import GenerationRequest, GenerationService
+from ..generation import GenerationRequest, GenerationService, Queued
 from ..jobs import Job, JobOutcome
 from ..store.database import Database
 from ..store.jobs import JobRepository
@@ -93,7 +92,7 @@ class ResultActions:
         self, action: Action, job_id: str, actor: Actor, *, index: int | None = None, count: int | None = None,
         prompt: str | None = None, options_text: str | None = None, duration: int | None = None,
         image_url: str | None = None, reference_source: str | None = None,
-    ) -> tuple[Job, Progress]:
+    ) -> Queued:
         """Build the request for ``action`` on ``job_id`` and create the job for ``actor``.
         ``image_url``: the chosen image as posted, preferred over the API's (expiring) link."""
         job = await self.source(job_id)
@@ -148,7 +147,7 @@ class ResultActions:
 
     async def start_with_reference(
         self, action: Action, actor: Actor, slug: str, image_url: str, prompt: str, reference_source: str | None = None,
-    ) -> tuple[Job, Progress]:
+    ) -> Queued:
         """A message command's form: the chosen model, with the message's image as its reference."""
         model = self.catalog.get(slug)
         if model is None:

@@ -42,9 +42,9 @@ class _ActionForm(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         try:
             bot: VivixBot = interaction.client  # type: ignore[assignment]  # the only client this runs in
-            job, shown = await bot.services.actions.start(self.action, self.job_id, _actor(interaction),
+            queued = await bot.services.actions.start(self.action, self.job_id, _actor(interaction),
                                                           **self.values())
-            await answer_and_start(interaction, bot.services, job, shown)
+            await answer_and_start(interaction, bot.services, queued)
         except Exception as err:  # the one error handler answers it, privately
             await reply_error(interaction, err)
 

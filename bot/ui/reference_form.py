@@ -71,9 +71,9 @@ class ReferenceForm(discord.ui.Modal):
         try:
             bot: VivixBot = interaction.client  # type: ignore[assignment]  # the only client this runs in
             slug = self.model.values[0] if self.model.values else self.model.options[0].value
-            job, shown = await bot.services.actions.start_with_reference(
+            queued = await bot.services.actions.start_with_reference(
                 self.action, actor_of(interaction), slug, self.image_url, self.prompt.value, self.reference_source
             )
-            await answer_and_start(interaction, bot.services, job, shown)
+            await answer_and_start(interaction, bot.services, queued)
         except Exception as err:  # the one error handler answers it, privately
             await reply_error(interaction, err)

@@ -144,7 +144,7 @@ async def run_click(interaction: discord.Interaction, action: str, job_id: str, 
         await interaction.response.send_modal(AnimateForm(job_id, n or 1, model, *_image(interaction, n)))
         return
     image_url, source = _image(interaction, n)
-    job, shown = await actions.start(kind, job_id, actor, index=n, count=n, image_url=image_url,
+    queued = await actions.start(kind, job_id, actor, index=n, count=n, image_url=image_url,
                                      reference_source=source)
-    await answer_and_start(interaction, services, job, shown)
+    await answer_and_start(interaction, services, queued)
 

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from ..dispatch import Progress
-from ..jobs import Job
+from ..generation import Queued
 from .embeds import status_embed
 
 if TYPE_CHECKING:
@@ -18,17 +17,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def answer_and_start(
-    interaction: discord.Interaction, services: Services, job: Job, shown: Progress, *, note: str | None = None
-) -> None:
+async def answer_and_start(interaction: discord.Interaction, services: Services, queued: Queued) -> None:
     """The job is held and stored: answer publicly with its status, then start it. If the answer
     fails the job still runs (its result is posted in the channel either way)."""
+    job = queued.job
     message_id: int | None = None
     try:
         model = services.catalog.get(job.model)
-        embed = status_embed(job, progress=shown, model_name=model.display_name if model else None)
-        if note:
-            embed.add_field(name="Note", value=note[:1024], inline=False)
+        embed = status_embed(job, progress=queued.shown, model_name=model.display_name if model else None)
+        if queued.notes:
+            embed.add_field(name="Note", value="\n".join(queued.notes)[:1024], inline=False)
         await interaction.response.send_message(embed=embed)
         message_id = (await interaction.original_response()).id
     except discord.HTTPException as err:

@@ -251,12 +251,12 @@ class Process:
     async def submit(self, n: int, guild_id: int, member_id: int, model: str, params: dict[str, object]) -> Job:
         async with self.lock:
             generation = self.services.generation
-            job, _ = await generation.create(GenerationRequest(
+            queued = await generation.create(GenerationRequest(
                 guild_id=guild_id, channel_id=guild_id + 1, member_id=member_id, command="imagine",
                 prompt=f"chaos job {n}", model=model, params=params,
             ))
-            await generation.start(job.id, None)
-            return job
+            await generation.start(queued.job.id, None)
+            return queued.job
 
     async def stored_jobs(self) -> list[Job]:
         async with self.lock:
