@@ -8,7 +8,8 @@ from discord.ext import commands
 
 from bot.actions.requests import Action
 from bot.client import VivixBot
-from bot.ui.reference_form import ReferenceForm, actor_of, first_image
+from bot.ui.actor import actor_of
+from bot.ui.reference_form import ReferenceForm, first_image
 
 
 class References(commands.Cog):

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from ..actions.requests import Action, Actor
+from ..actions.requests import Action
 from ..catalog.schema import find_param
 from ..vivix.models import ModelInfo
+from .actor import actor_of
 from .errors import reply_error
 from .start import answer_and_start
 
@@ -18,15 +19,6 @@ if TYPE_CHECKING:
 
 PROMPT_MAX = 2000  # the API's prompt limit; a model may take less (checked on submit)
 OPTIONS_MAX = 1000
-
-
-def _actor(interaction: discord.Interaction) -> Actor:
-    from ..actions.errors import OutsideServerError
-
-    member = interaction.user
-    if interaction.guild is None or not isinstance(member, discord.Member):
-        raise OutsideServerError()
-    return Actor(member.id, interaction.guild.id, interaction.channel_id or 0, tuple(r.id for r in member.roles))
 
 
 class _ActionForm(discord.ui.Modal):
@@ -42,7 +34,7 @@ class _ActionForm(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         try:
             bot: VivixBot = interaction.client  # type: ignore[assignment]  # the only client this runs in
-            queued = await bot.services.actions.start(self.action, self.job_id, _actor(interaction),
+            queued = await bot.services.actions.start(self.action, self.job_id, actor_of(interaction),
                                                           **self.values())
             await answer_and_start(interaction, bot.services, queued)
         except Exception as err:  # the one error handler answers it, privately

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from ..actions.errors import NoSuchActionError, OutsideServerError
-from ..actions.requests import Action, Actor
+from ..actions.errors import NoSuchActionError
+from ..actions.requests import Action
 from ..vivix.models import ModelInfo
+from .actor import actor_of
 from .errors import reply_error
 from .start import answer_and_start
 
@@ -35,13 +36,6 @@ def first_image(message: discord.Message) -> str:
     if not images:
         raise NoSuchActionError("That message has no image to use (an image attachment or an embedded image).")
     return images[0]
-
-
-def actor_of(interaction: discord.Interaction) -> Actor:
-    member = interaction.user
-    if interaction.guild is None or not isinstance(member, discord.Member):
-        raise OutsideServerError()
-    return Actor(member.id, interaction.guild.id, interaction.channel_id or 0, tuple(r.id for r in member.roles))
 
 
 class ReferenceForm(discord.ui.Modal):

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from ..actions.errors import NoSuchActionError, OutsideServerError
-from ..actions.requests import Action, Actor
+from ..actions.errors import NoSuchActionError
+from ..actions.requests import Action
 from ..actions.service import ActionOffer
 from ..jobs import Job, JobOutcome
 from .action_forms import AnimateForm, RemixForm
+from .actor import actor_of
 from .errors import reply_error, send_ephemeral
 from .job_info import job_info_embed
 from .reference_form import message_images
@@ -106,13 +107,6 @@ def _image(interaction: discord.Interaction, n: int | None) -> tuple[str | None,
     return images[n - 1], f"{message.channel.id}:{message.id}:{n}"
 
 
-def _actor(interaction: discord.Interaction) -> Actor:
-    member = interaction.user
-    if interaction.guild is None or not isinstance(member, discord.Member):
-        raise OutsideServerError()
-    return Actor(member.id, interaction.guild.id, interaction.channel_id or 0, tuple(r.id for r in member.roles))
-
-
 async def run_click(interaction: discord.Interaction, action: str, job_id: str, n: int | None) -> None:
     bot: VivixBot = interaction.client  # type: ignore[assignment]  # the only client this runs in
     services = bot.services
@@ -130,7 +124,7 @@ async def run_click(interaction: discord.Interaction, action: str, job_id: str, 
         await send_ephemeral(interaction, "🗑️ Deleted. What it cost stays spent.")
         return
     kind = Action(action)
-    actor = _actor(interaction)
+    actor = actor_of(interaction)
     if kind is Action.REMIX:
         job = await actions.source(job_id)
         prompt, options = actions.remix_defaults(job)
