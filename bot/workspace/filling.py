@@ -38,7 +38,7 @@ def fill_request(
         return replace(request, model=slug), tuple(notes)
     given = _given(request)
     params: dict[str, object] = dict(request.params)
-    for name, (value, by_member) in _merged(mine, server).items():
+    for name, (value, by_member) in sorted(_merged(mine, server).items()):
         if category_of(name) is not None or name in given:
             continue
         found = find_param(model, name)
