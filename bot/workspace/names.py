@@ -82,7 +82,8 @@ def check(catalog: Catalog, raw_name: str, raw_value: str) -> tuple[str, str]:
         except ParamValidationError as err:
             reasons.append(err.message)
             allowed.update(dict.fromkeys(err.allowed))
-    reason = reasons[0].replace(f"`{name}` ", "", 1) if len(set(reasons)) == 1 else "no model that takes it accepts it"
+    same = len(set(reasons)) == 1
+    reason = reasons[0].replace(f"`{name}` ", "", 1) if same else "no model that takes it accepts that value"
     raise BadPreferenceValueError(name, value, reason, tuple(allowed))
 
 

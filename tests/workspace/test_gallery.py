@@ -17,6 +17,7 @@ from bot.workspace.gallery import Gallery, make_filters
 from .conftest import T0
 
 GUILD, ALICE, BOB = 10, 1, 2
+ANY = GalleryFilters()
 jobs = JobRepository()
 
 
@@ -42,7 +43,7 @@ async def _job(db: Database, n: int, *, member: int = ALICE, guild: int = GUILD,
     return job_id
 
 
-async def _page(db: Database, filters: GalleryFilters = GalleryFilters(), offset: int = 0) -> list[str]:
+async def _page(db: Database, filters: GalleryFilters = ANY, offset: int = 0) -> list[str]:
     async with db.read() as conn:
         return [job.prompt for job in await GalleryRepository().page(conn, GUILD, ALICE, filters, offset=offset,
                                                                      limit=5)]
