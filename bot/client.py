@@ -35,6 +35,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.operator",
     "cogs.actions",
     "cogs.references",
+    "cogs.mine",
+    "cogs.prefer",
 )
 
 

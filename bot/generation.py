@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from .catalog import (
     Catalog,
@@ -26,6 +27,9 @@ from .store.connections import Reader, Transaction
 from .store.database import Database
 from .store.jobs import JobRepository
 from .vivix.models import ModelInfo
+
+if TYPE_CHECKING:
+    from .workspace.preferences import Preferences
 
 DOUBLE_CLICK_WINDOW = timedelta(seconds=10)
 
@@ -60,13 +64,14 @@ class GenerationRequest:
 
 class GenerationService:
     def __init__(self, *, db: Database, jobs: JobRepository, ledger: CreditLedger, catalog: Catalog,
-                 dispatcher: Dispatcher, clock: Clock) -> None:
+                 dispatcher: Dispatcher, clock: Clock, preferences: Preferences | None = None) -> None:
         self.db = db
         self.jobs = jobs
         self.ledger = ledger
         self.catalog = catalog
         self.dispatcher = dispatcher
         self.clock = clock
+        self.preferences = preferences
 
     def resolve_model(self, slug: str | None, category: str | None) -> ModelInfo:
         """The model to use, or a ParamValidationError naming the problem."""
@@ -111,6 +116,9 @@ class GenerationService:
         Raises ParamValidationError / CatalogUnavailableError before anything is
         held, and the ledger's quota error when the hold is refused.
         """
+        notes: tuple[str, ...] = ()
+        if self.preferences is not None:  # the member's, then the server's, fill what was left empty
+            request, notes = await self.preferences.fill(request)
         model, body, amount = self.prepare(request)
         paused = self.dispatcher.paused
         if paused is not None:
@@ -150,7 +158,7 @@ class GenerationService:
 
         # Group commit: concurrent holds share one transaction, each checked against the running totals.
         await self.db.run_in_batch(hold_and_store, on_commit=in_line)
-        return Queued(job, placed[0])
+        return Queued(job, placed[0], notes)
 
     async def _refuse_a_double_click(self, tx: Reader, job: Job) -> None:
         """Two clicks of one button by one member a moment apart make one job, not two (checked in

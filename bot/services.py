@@ -24,6 +24,8 @@ from .store.database import Database
 from .store.jobs import JobRepository
 from .tasks import TaskSupervisor
 from .vivix.client import VivixClient
+from .workspace.gallery import Gallery
+from .workspace.preferences import Preferences
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,8 @@ class Services:
     alerts: Alerts
     wallet: WalletWatch
     metrics: BotMetrics
+    preferences: Preferences
+    gallery: Gallery
 
     @classmethod
     async def open(
@@ -89,11 +93,12 @@ class Services:
             tasks=tasks, alerts=alerts, wallet=wallet, metrics=metrics, poll_plan=tuning.poll_plan,
             budget=tuning.budget, pauses=tuning.pauses, checkpoint=tuning.checkpoint,
         )
+        preferences = Preferences(db=db, catalog=catalog, clock=clock)
         generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
-                                       clock=clock)
+                                       clock=clock, preferences=preferences)
         actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock)
         services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, actions,
-                       notifier, alerts, wallet, metrics)
+                       notifier, alerts, wallet, metrics, preferences, Gallery(db=db, jobs=jobs, clock=clock))
         metrics.set_queue_source(services.queue_snapshot)
         return services
 

@@ -23,6 +23,7 @@ from bot.ui.errors import send_ephemeral
 from bot.ui.guild_quota import caps_saved_message, cycle_description, quota_embed, usage_embed
 from bot.ui.history import HistoryPageButton, history_page
 from bot.ui.names import member_names
+from bot.ui.preferences import defaults_embed, name_choices, saved_message, server_set_choices, value_choices
 from bot.ui.quota import when
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,37 @@ class Quota(commands.GroupCog, group_name="quota", group_description="This serve
             interaction,
             f"✅ Gave {member.mention} **{amount:,}** bonus credits. Their bonus is now **{bonus:,}**.",
         )
+
+    # -- defaults for generation options ---------------------------------------------------
+
+    defaults = app_commands.Group(name="defaults", description="Options for everyone who leaves them empty")
+
+    @defaults.command(name="show", description="The server's defaults for generation options")
+    @manage_server
+    async def defaults_show(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        found = await self.bot.services.preferences.of(interaction.guild.id, 0)
+        await interaction.response.send_message(embed=defaults_embed(found, interaction.guild.name), ephemeral=True)
+
+    @defaults.command(name="set", description="A default for everyone here (a member's own /prefer wins)")
+    @app_commands.describe(name="An option (aspect_ratio, resolution, …) or model:image, model:video, …",
+                           value="The value (choices where the option has them)")
+    @app_commands.autocomplete(name=name_choices, value=value_choices)
+    @manage_server
+    async def defaults_set(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100],
+                           value: app_commands.Range[str, 1, 1000]) -> None:
+        assert interaction.guild is not None
+        key, text = await self.bot.services.preferences.set(interaction.guild.id, None, name, value,
+                                                            by=interaction.user.id)
+        await send_ephemeral(interaction, saved_message(key, text, server=True))
+
+    @defaults.command(name="unset", description="Remove one of the server's defaults")
+    @app_commands.autocomplete(name=server_set_choices)
+    @manage_server
+    async def defaults_unset(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+        assert interaction.guild is not None
+        key = await self.bot.services.preferences.unset(interaction.guild.id, None, name)
+        await send_ephemeral(interaction, f"✅ Removed the server default `{key}`.")
 
 
 async def setup(bot: VivixBot) -> None:

@@ -10,6 +10,7 @@ import discord
 
 from ..generation import Queued
 from .embeds import status_embed
+from .errors import send_ephemeral
 
 if TYPE_CHECKING:
     from ..services import Services
@@ -25,10 +26,10 @@ async def answer_and_start(interaction: discord.Interaction, services: Services,
     try:
         model = services.catalog.get(job.model)
         embed = status_embed(job, progress=queued.shown, model_name=model.display_name if model else None)
-        if queued.notes:
-            embed.add_field(name="Note", value="\n".join(queued.notes)[:1024], inline=False)
         await interaction.response.send_message(embed=embed)
         message_id = (await interaction.original_response()).id
+        if queued.notes:  # to the member alone, and kept: the status embed is redrawn at every progress edit
+            await send_ephemeral(interaction, "\n".join(f"📝 {note}" for note in queued.notes))
     except discord.HTTPException as err:
         log.warning("Could not show the status of job %s (%s); it runs anyway", job.short_id, err)
     finally:
