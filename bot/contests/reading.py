@@ -3,6 +3,8 @@ what ``/contest show`` tells one member. Nothing here writes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.clock import Clock
 from bot.contests.errors import ContestNotFoundError
 from bot.contests.models import (
@@ -11,12 +13,14 @@ from bot.contests.models import (
     Contest,
     ContestResults,
     ContestView,
+    Entry,
     EntryStatus,
     Phase,
     Standing,
     VotingBoard,
 )
 from bot.contests.payout import rank
+from bot.contests.phases import entry_status_of
 from bot.ledger import CreditLedger
 from bot.store.connections import Reader
 from bot.store.contest_votes import ContestVoteRepository
@@ -101,7 +105,8 @@ class ContestReads:
         async with self._db.read() as conn:
             contest = await self._load(conn, guild_id, contest_id)
             live = await self._contests.entries(conn, contest_id, LIVE_ENTRY)
-            mine = await self._contests.member_entries(conn, contest_id, viewer_id)
+            mine = [await self._current_status(conn, e) for e in
+                    await self._contests.member_entries(conn, contest_id, viewer_id)]
             vote = await self._votes.current(conn, contest_id, viewer_id)
             my_vote = None
             if vote is not None:
@@ -116,3 +121,10 @@ class ContestReads:
                 my_vote=my_vote,
                 results=await self._results(conn, contest),
             )
+
+    async def _current_status(self, conn: Reader, entry: Entry) -> Entry:
+        """A pending entry as its job stands now (the stored status catches up when entries close)."""
+        if entry.status is not EntryStatus.PENDING:
+            return entry
+        status = entry_status_of(await self._jobs.get(conn, entry.job_id), closing=False)
+        return entry if status is entry.status else replace(entry, status=status)

@@ -3,6 +3,8 @@ the ledger's audit checked after every step."""
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from bot.contests import EntryStatus, Phase, PhaseChange
@@ -90,6 +92,10 @@ async def test_a_contest_from_creation_to_prizes_across_restarts(world: World) -
     rows = read_votes_csv(lines)
     assert [r.kind for r in rows] == ["cast"] * 8 + ["change"]
     assert verify_chain(contest.id, rows).ok
+    exported = list(csv.DictReader([line async for line in await world.contests.export_entries(GUILD, contest.id)]))
+    assert sorted(int(r["member_id"]) for r in exported) == ENTRANTS
+    assert sorted(int(r["number"]) for r in exported) == [1, 2, 3, 4, 5]
+    assert all(r["output_url"] == f"https://cdn.example/{r['job_id']}.png" for r in exported)
 
 
 async def test_a_contest_the_allowance_cannot_cover_is_refused_with_the_figures(world: World) -> None:
