@@ -112,12 +112,14 @@ class PoolHolds(LedgerBase):
         existing = await self._holds.get(tx, job_id)
         if existing is not None:
             raise DuplicateHoldError(job_id, existing)
-        guild = await self._draw_in(tx, key, amount, reason=reason)
+        guild, pool = await self._draw_in(tx, key, amount, reason=reason)
         now = self._now()
+        # The pool's cycle, not today's: what the job gives back after that cycle ended is written
+        # off, as the pool's own rest would be, instead of swelling a later cycle's allowance.
         hold = CreditHold(
             job_id=job_id, guild_id=guild.guild_id, member_id=POOL_MEMBER, model=model, amount=amount,
             from_caps=amount, from_bonus=0, status="held", charged=0, caps_used=amount, bonus_used=0,
-            cycle_no=guild.cycle_no, created_at=now, closed_at=None,
+            cycle_no=pool.cycle_no, created_at=now, closed_at=None,
         )
         await self._holds.insert(tx, hold)
         await self._entries.append(
@@ -135,7 +137,7 @@ class PoolHolds(LedgerBase):
         """Pay ``amount`` from the pool to a member as bonus credits; returns their new bonus."""
         checks.snowflake("member_id", member_id)
         who, why = checks.actor(actor), checks.reason(reason)
-        guild = await self._draw_in(tx, key, amount, reason=why)
+        guild, _ = await self._draw_in(tx, key, amount, reason=why)
         now = self._now()
         await self._entries.append(
             tx, guild_id=guild.guild_id, kind="adjust", amount=-amount, cycle_no=guild.cycle_no, actor=who,
@@ -152,9 +154,11 @@ class PoolHolds(LedgerBase):
         log.info("guild %d: %d paid from %s to member %d", guild.guild_id, amount, key, member_id)
         return bonus
 
-    async def _draw_in(self, tx: Transaction, key: str, amount: int, *, reason: str) -> GuildCredit:
+    async def _draw_in(
+        self, tx: Transaction, key: str, amount: int, *, reason: str
+    ) -> tuple[GuildCredit, CreditHold]:
         """Release ``amount`` from the pool into the allowance (a 'release' row); the caller uses it
-        in the same transaction. Returns the guild's row after the release."""
+        in the same transaction. Returns the guild's row after the release, and the pool as it was."""
         checks.positive_amount("amount", amount)
         hold = await self._holds.get(tx, key)
         if hold is None:
@@ -179,4 +183,4 @@ class PoolHolds(LedgerBase):
             guild, available=guild.available + amount, held=guild.held - amount, updated_at=now
         )
         await self._guilds.update(tx, guild)
-        return guild
+        return guild, hold
