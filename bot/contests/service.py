@@ -198,6 +198,7 @@ class ContestService(ContestReads):
         """The Submit to contest button: enter one of the member's own completed results."""
         async with self._db.transaction() as tx:
             contest = await self._load(tx, guild_id, contest_id)
+            rules.check_window(contest, member_id, role_ids, self._clock())
             job = await self._jobs.get(tx, job_id)
             rules.check_job(contest, job, member_id)
             assert job is not None
