@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from .workspace.preferences import Preferences
 
 DOUBLE_CLICK_WINDOW = timedelta(seconds=10)
+
+JobHold = Callable[[Transaction, Job], Awaitable[None]]
+"""Holds a new job's credits inside its transaction, in place of the member's own hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +111,17 @@ class GenerationService:
         body = validate_request(model, request.prompt, params)
         return model, body, estimate_hold(model, body)
 
-    async def create(self, request: GenerationRequest) -> Queued:
+    async def create(self, request: GenerationRequest, *, hold_in: JobHold | None = None) -> Queued:
         """Validate, then hold credits and store the job in one transaction (shared with other
         holds: group commit); the job takes its place in line, and what its first message should
         show comes back with it.
 
         Raises ParamValidationError / CatalogUnavailableError before anything is
         held, and the ledger's quota error when the hold is refused.
+
+        ``hold_in(tx, job)`` replaces the member's own hold: it must hold ``job.held`` under
+        ``job.id`` (a contest entry drawing on the contest's budget), may write rows of its own in
+        the same transaction, and refuses by raising (its writes and the job's are undone).
         """
         notes: tuple[str, ...] = ()
         if self.preferences is not None:  # the member's, then the server's, fill what was left empty
@@ -144,10 +151,13 @@ class GenerationService:
         async def hold_and_store(tx: Transaction) -> None:
             if request.source_job_id is not None and request.action is not None:
                 await self._refuse_a_double_click(tx, job)  # sees earlier units of the batch too
-            await self.ledger.hold_in(
-                tx, request.guild_id, request.member_id, amount, job.id,
-                role_ids=tuple(request.role_ids), model=model.slug,
-            )
+            if hold_in is not None:
+                await hold_in(tx, job)
+            else:
+                await self.ledger.hold_in(
+                    tx, request.guild_id, request.member_id, amount, job.id,
+                    role_ids=tuple(request.role_ids), model=model.slug,
+                )
             await self.jobs.insert(tx, job)
 
         placed: list[Progress] = []

@@ -32,12 +32,14 @@ from bot.ledger.models import (
     Unchanged,
     UsageReport,
 )
+from bot.ledger.pools import POOL_MEMBER, PoolExhaustedError
 from bot.ledger.service import CreditLedger
 from bot.store.credit_holds import CreditHold
 from bot.store.ledger_entries import LedgerEntry
 
 __all__ = [
     "INHERIT",
+    "POOL_MEMBER",
     "UNCHANGED",
     "Actor",
     "AuditReport",
@@ -60,6 +62,7 @@ __all__ = [
     "MemberSpend",
     "MemberStatus",
     "ModelSpend",
+    "PoolExhaustedError",
     "QuotaExceededError",
     "RefusingLimit",
     "ScopedCaps",

@@ -26,6 +26,7 @@ from bot.ledger.models import (
     ScopedCaps,
     Unchanged,
 )
+from bot.ledger.pools import PoolHolds
 from bot.ledger.quota import load_member_quota
 from bot.ledger.reading import LedgerReads
 from bot.ledger.renewal import SYSTEM, current_guild
@@ -39,8 +40,9 @@ log = logging.getLogger(__name__)
 CapArg = CapValue | Unchanged
 
 
-class CreditLedger(LedgerReads):
-    """Holds that settle or refund, and what admins and the operator change."""
+class CreditLedger(PoolHolds, LedgerReads):
+    """Holds that settle or refund, pools a server sets aside (``PoolHolds``), and what admins
+    and the operator change."""
 
     # -- holds ------------------------------------------------------------------------------
 

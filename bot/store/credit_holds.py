@@ -148,3 +148,12 @@ class CreditHoldRepository:
             (status, charged, caps_used, bonus_used, to_db_time(now), job_id),
         )
         return changed == 1
+
+    async def shrink(self, tx: Transaction, job_id: str, by: int) -> bool:
+        """Lower an open hold's amount (a pool drawn down); False unless more than ``by`` was held."""
+        changed = await tx.execute(
+            "UPDATE credit_hold SET amount = amount - ?, from_caps = from_caps - ? "
+            "WHERE job_id = ? AND status = 'held' AND from_bonus = 0 AND caps_used = 0 AND amount > ?",
+            (by, by, job_id, by),
+        )
+        return changed == 1
