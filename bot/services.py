@@ -11,6 +11,7 @@ from .actions.service import ResultActions
 from .catalog import Catalog
 from .clock import Clock
 from .config import Settings
+from .confirmations import Confirmations
 from .dispatch import Checkpoint, Notifier, Pauses
 from .dispatch.dispatcher import Dispatcher
 from .generation import GenerationService
@@ -59,6 +60,7 @@ class Services:
     alerts: Alerts
     wallet: WalletWatch
     metrics: BotMetrics
+    confirmations: Confirmations
 
     @classmethod
     async def open(
@@ -89,11 +91,12 @@ class Services:
             tasks=tasks, alerts=alerts, wallet=wallet, metrics=metrics, poll_plan=tuning.poll_plan,
             budget=tuning.budget, pauses=tuning.pauses, checkpoint=tuning.checkpoint,
         )
+        confirmations = Confirmations(db, clock)
         generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
-                                       clock=clock)
+                                       clock=clock, confirmations=confirmations)
         actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock)
         services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, actions,
-                       notifier, alerts, wallet, metrics)
+                       notifier, alerts, wallet, metrics, confirmations)
         metrics.set_queue_source(services.queue_snapshot)
         return services
 
