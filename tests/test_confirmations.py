@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,6 +65,19 @@ async def test_confirming_gives_the_request_back_once_marked_confirmed(db: Datab
     assert taken == dataclasses.replace(REQUEST, confirmed=True, role_ids=(5, 6))
     with pytest.raises(ConfirmationGoneError):
         await after_restart.take(pending.id, ALICE, (5,))
+
+
+async def test_of_two_clicks_at_once_exactly_one_gets_the_request(db: Database) -> None:
+    confirmations = Confirmations(db, Clock())
+    await confirmations.set_threshold(1, 100, by=BOB)
+    pending = await confirmations.ask(REQUEST, "flux-2-flash", 300, LEFT)
+    assert pending is not None
+
+    outcomes = await asyncio.gather(*(confirmations.take(pending.id, ALICE, ()) for _ in range(5)),
+                                    return_exceptions=True)
+
+    assert sum(isinstance(o, GenerationRequest) for o in outcomes) == 1
+    assert sum(isinstance(o, ConfirmationGoneError) for o in outcomes) == 4
 
 
 async def test_only_the_member_who_asked_may_answer(db: Database) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.dispatch.eta import DETECTION_SHARE, EXACT_WALK, Eta, QueueEta, SlotForecast
+from bot.dispatch.queue_index import QueueIndex
 from bot.jobs import Job, JobStatus
 from bot.polling import INTERVAL_SECONDS, TYPICAL_SECONDS, PollPlan
-from bot.dispatch.queue_index import QueueIndex
 
 T0 = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
 IMAGE = TYPICAL_SECONDS["image"] + INTERVAL_SECONDS["image"] * DETECTION_SHARE  # one image job's slot time
