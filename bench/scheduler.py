@@ -36,7 +36,7 @@ from typing import Any
 from bot.clock import system_clock
 from bot.config import Settings
 from bot.dispatch import Delivery, Pauses
-from bot.generation import GenerationRequest
+from bot.generation import GenerationRequest, Queued
 from bot.jobs import Job, JobOutcome, JobStatus
 from bot.polling import PollPlan
 from bot.ratelimit import RateBudget
@@ -229,6 +229,10 @@ class RunResult:
     poll_delays: list[float] = field(default_factory=list)  # completion -> terminal status seen
     finish_costs: list[float] = field(default_factory=list)  # terminal status seen -> recorded and settled
     handoffs: list[float] = field(default_factory=list)  # a slot freed -> the next job created by the API
+    # The "Queued" message's start estimate against the real submit, API seconds: made when each
+    # job was queued, and (backlog) made for every job once the whole backlog is in line.
+    eta_errors_queued: list[float] = field(default_factory=list)
+    eta_errors_start: list[float] = field(default_factory=list)
 
     @property
     def calls_per_job(self) -> float:
@@ -280,6 +284,7 @@ async def run_one(
             state.reset_stats()  # the catalog call is not the scheduler's
             queued_at: dict[str, float] = {}
             guild_of: dict[str, int] = {}
+            estimated: dict[str, float] = {}  # job id -> estimated seconds from its queueing to its submit
 
             async def create(arrival: Arrival) -> Job:
                 model = catalog.require(arrival.model)
@@ -288,14 +293,19 @@ async def run_one(
                     command=model.category, prompt=f"bench {arrival.model} #{arrival.member_id}",
                     model=arrival.model, params=arrival.params,
                 ))
+                assert isinstance(queued, Queued), "the bench sets no confirmation threshold"
                 job = queued.job
                 queued_at[job.id] = time.monotonic()
                 guild_of[job.id] = job.guild_id
+                if queued.shown.eta is not None:
+                    estimated[job.id] = queued.shown.eta.starts_in
                 return job
 
             if scenario.backlog:
                 for arrival in scenario.arrivals:
                     await create(arrival)
+            at_start = {job_id: eta.starts_in
+                        for _, job_id, eta in dispatcher.eta.along(dispatcher.ctx.queue.in_order())}
             t0 = time.monotonic()
             if scenario.backlog:
                 queued_at = dict.fromkeys(queued_at, t0)  # a backlog waits from the start
@@ -325,6 +335,11 @@ async def run_one(
                 jobs = await generation.jobs.list_by_status(conn, *JobStatus)
             open_holds = await ledger.open_holds()
             measure(result, state, stats, jobs, recorder, queued_at, guild_of, t0, time_scale)
+            for job_id, submitted in recorder.submitted.items():
+                if job_id in estimated:
+                    result.eta_errors_queued.append(abs(queued_at[job_id] + estimated[job_id] - submitted) / time_scale)
+                if scenario.backlog and job_id in at_start:
+                    result.eta_errors_start.append(abs(t0 + at_start[job_id] - submitted) / time_scale)
             result.lost = sum(1 for j in jobs if j.status is not JobStatus.DELIVERED) + len(open_holds)
             result.lost += result.jobs - len(jobs)
         finally:
@@ -461,6 +476,17 @@ def verdicts(pairs: Sequence[tuple[RunResult, RunResult]]) -> list[Verdict]:
             for run in (adaptive, fixed):
                 out.append(Verdict(f"{name}: throughput of limit, {run.poller}", f"{run.throughput:.4f}",
                                    "", True, graded=False))
+            # The Queued message's start estimate (bot/dispatch/eta.py), median absolute error against
+            # the real submit: made as each job was queued (later arrivals of other servers then go
+            # ahead of it, round-robin), and once the whole backlog was in line. Shown, not graded.
+            for run in (adaptive, fixed):
+                waits = [w for ws in run.queue_wait.values() for w in ws]
+                out.append(Verdict(f"{name}: start estimate error when queued, {run.poller}",
+                                   f"{percentile(run.eta_errors_queued, 50):.1f}s", "", True, graded=False))
+                out.append(Verdict(f"{name}: start estimate error, backlog in line, {run.poller}",
+                                   f"{percentile(run.eta_errors_start, 50):.1f}s", "", True, graded=False))
+                out.append(Verdict(f"{name}: median wait for a submit, {run.poller}",
+                                   f"{percentile(waits, 50):.1f}s", "", True, graded=False))
         lost = adaptive.lost + fixed.lost + adaptive.duplicates + fixed.duplicates
         out.append(Verdict(f"{name}: jobs lost or duplicated (both)", str(lost), "= 0", lost == 0))
         # Graded where servers compete for a backlog; with a few jobs per server and a short

@@ -21,6 +21,7 @@ from .dispatch import Progress
 from .dispatch.dispatcher import Dispatcher
 from .dispatch.errors import QueuePausedError
 from .errors import QueueError, clip
+from .headroom import Headroom, headroom_after
 from .jobs import Job, JobStatus, new_idempotency_key
 from .ledger import CreditLedger
 from .store.connections import Reader, Transaction
@@ -29,6 +30,7 @@ from .store.jobs import JobRepository
 from .vivix.models import ModelInfo
 
 if TYPE_CHECKING:
+    from .confirmations import AwaitingConfirmation, Confirmations
     from .workspace.preferences import Preferences
 
 DOUBLE_CLICK_WINDOW = timedelta(seconds=10)
@@ -63,11 +65,13 @@ class GenerationRequest:
     source_job_id: str | None = None  # a result action: the job whose result this starts from
     action: str | None = None  # ... and which action (reroll, vary, remix, upscale, animate, retry)
     reference_source: str | None = None  # "<channel>:<message>:<n>": where the reference image was posted
+    confirmed: bool = False  # the member confirmed its exact hold (above the server's threshold)
 
 
 class GenerationService:
     def __init__(self, *, db: Database, jobs: JobRepository, ledger: CreditLedger, catalog: Catalog,
-                 dispatcher: Dispatcher, clock: Clock, preferences: Preferences | None = None) -> None:
+                 dispatcher: Dispatcher, clock: Clock, preferences: Preferences | None = None,
+                 confirmations: Confirmations | None = None) -> None:
         self.db = db
         self.jobs = jobs
         self.ledger = ledger
@@ -75,6 +79,7 @@ class GenerationService:
         self.dispatcher = dispatcher
         self.clock = clock
         self.preferences = preferences
+        self.confirmations = confirmations
 
     def resolve_model(self, slug: str | None, category: str | None) -> ModelInfo:
         """The model to use, or a ParamValidationError naming the problem."""
@@ -111,10 +116,13 @@ class GenerationService:
         body = validate_request(model, request.prompt, params)
         return model, body, estimate_hold(model, body)
 
-    async def create(self, request: GenerationRequest, *, hold_in: JobHold | None = None) -> Queued:
+    async def create(
+        self, request: GenerationRequest, *, hold_in: JobHold | None = None
+    ) -> Queued | AwaitingConfirmation:
         """Validate, then hold credits and store the job in one transaction (shared with other
         holds: group commit); the job takes its place in line, and what its first message should
-        show comes back with it.
+        show comes back with it. Above the server's threshold, an unconfirmed request is stored
+        for its member to confirm instead, and nothing is held (bot/confirmations.py).
 
         Raises ParamValidationError / CatalogUnavailableError before anything is
         held, and the ledger's quota error when the hold is refused.
@@ -130,6 +138,14 @@ class GenerationService:
         paused = self.dispatcher.paused
         if paused is not None:
             raise QueuePausedError(paused.code)
+        headroom: Headroom | None = None
+        if hold_in is None:  # a contest budget's hold spends none of the member's credits: nothing to show or confirm
+            standing = await self.ledger.member_status(request.guild_id, request.member_id, request.role_ids)
+            headroom = headroom_after(standing, amount)
+            if not request.confirmed and headroom.fits and self.confirmations is not None:
+                pending = await self.confirmations.ask(request, model.slug, amount, headroom)
+                if pending is not None:
+                    return pending
         job = Job(
             id=uuid.uuid4().hex,
             guild_id=request.guild_id,
@@ -164,7 +180,7 @@ class GenerationService:
 
         def in_line(_: None) -> None:  # right after the commit, even if this caller is cancelled by then
             self.dispatcher.ctx.metrics.credits_held(amount)
-            placed.append(self.dispatcher.enqueued(job))
+            placed.append(self.dispatcher.enqueued(job, headroom if headroom is not None and headroom.near else None))
 
         # Group commit: concurrent holds share one transaction, each checked against the running totals.
         await self.db.run_in_batch(hold_and_store, on_commit=in_line)

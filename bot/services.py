@@ -11,6 +11,7 @@ from .actions.service import ResultActions
 from .catalog import Catalog
 from .clock import Clock
 from .config import Settings
+from .confirmations import Confirmations
 from .dispatch import Checkpoint, Notifier, Pauses
 from .dispatch.dispatcher import Dispatcher
 from .generation import GenerationService
@@ -63,6 +64,7 @@ class Services:
     metrics: BotMetrics
     preferences: Preferences
     gallery: Gallery
+    confirmations: Confirmations
 
     @classmethod
     async def open(
@@ -94,11 +96,13 @@ class Services:
             budget=tuning.budget, pauses=tuning.pauses, checkpoint=tuning.checkpoint,
         )
         preferences = Preferences(db=db, catalog=catalog, clock=clock)
+        confirmations = Confirmations(db, clock)
         generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
-                                       clock=clock, preferences=preferences)
+                                       clock=clock, preferences=preferences, confirmations=confirmations)
         actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock)
         services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, actions,
-                       notifier, alerts, wallet, metrics, preferences, Gallery(db=db, jobs=jobs, clock=clock))
+                       notifier, alerts, wallet, metrics, preferences, Gallery(db=db, jobs=jobs, clock=clock),
+                       confirmations)
         metrics.set_queue_source(services.queue_snapshot)
         return services
 

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.client import VivixBot
 from bot.generation import GenerationRequest, Reference
+from bot.ui.confirm import ConfirmButton
 from bot.ui.errors import send_ephemeral
 from bot.ui.start import answer_and_start
 
@@ -77,10 +78,12 @@ class Generate(commands.Cog):
     async def cog_load(self) -> None:
         for command in self.commands:
             self.bot.tree.add_command(command)
+        self.bot.add_dynamic_items(ConfirmButton)  # "confirm the cost" prompts, also from before a restart
 
     async def cog_unload(self) -> None:
         for command in self.commands:
             self.bot.tree.remove_command(command.name)
+        self.bot.remove_dynamic_items(ConfirmButton)
 
     # -- building the commands from their specs ---------------------------------
 
@@ -157,6 +160,7 @@ class Generate(commands.Cog):
         )
         services = self.bot.services
         queued = await services.generation.create(request)  # refusals reach the one error handler
+        # Above the server's threshold this is a private prompt to confirm the cost (bot/ui/confirm.py).
         await answer_and_start(interaction, services, queued)
 
 

@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import VivixBot
+from bot.confirmations import parse_threshold
 from bot.ledger import UNCHANGED, CapValue, CreditLedger, CycleKind, ScopedCaps, Unchanged
 from bot.ui.cap_input import cap_suggestions, parse_cap
 from bot.ui.charts import ChartSection, bar_chart_png
@@ -221,6 +222,17 @@ class Quota(commands.GroupCog, group_name="quota", group_description="This serve
             f"{discord.utils.format_dt(status.cycle_start, 'f')} and renews {when(status.cycle_end)}. "
             "Balances did not change.",
         )
+
+    @app_commands.command(name="confirm-above", description="Members confirm the exact cost of holds above this")
+    @app_commands.describe(amount="Credits: a request holding more asks its member first; 'off' (the default): never")
+    @manage_server
+    async def confirm_above(self, interaction: discord.Interaction, amount: str) -> None:
+        assert interaction.guild is not None
+        above = parse_threshold(amount)  # a bad value reaches the one error handler
+        await self.bot.services.confirmations.set_threshold(interaction.guild.id, above, by=interaction.user.id)
+        await send_ephemeral(interaction, "✅ Members are no longer asked to confirm costs." if above is None else (
+            f"✅ A request that would hold more than **{above:,}** credits now shows its member the exact "
+            "hold and what they have left, and waits for their Confirm (60 s) before anything is held."))
 
     @app_commands.command(name="grant", description="Give a member bonus credits (kept across cycles)")
     @app_commands.describe(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..catalog import Catalog, estimate_hold
 from ..catalog.schema import find_param
@@ -22,6 +23,9 @@ from ..vivix.models import ModelInfo
 from . import requests
 from .errors import ModelGoneError, NoSuchActionError, NotYourResultError, SourceGoneError
 from .requests import Action, Actor
+
+if TYPE_CHECKING:
+    from ..confirmations import AwaitingConfirmation
 
 VARIATION_COUNTS = (2, 4)
 
@@ -92,7 +96,7 @@ class ResultActions:
         self, action: Action, job_id: str, actor: Actor, *, index: int | None = None, count: int | None = None,
         prompt: str | None = None, options_text: str | None = None, duration: int | None = None,
         image_url: str | None = None, reference_source: str | None = None,
-    ) -> Queued:
+    ) -> Queued | AwaitingConfirmation:
         """Build the request for ``action`` on ``job_id`` and create the job for ``actor``.
         ``image_url``: the chosen image as posted, preferred over the API's (expiring) link."""
         job = await self.source(job_id)
@@ -147,7 +151,7 @@ class ResultActions:
 
     async def start_with_reference(
         self, action: Action, actor: Actor, slug: str, image_url: str, prompt: str, reference_source: str | None = None,
-    ) -> Queued:
+    ) -> Queued | AwaitingConfirmation:
         """A message command's form: the chosen model, with the message's image as its reference."""
         model = self.catalog.get(slug)
         if model is None:

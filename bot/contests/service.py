@@ -50,7 +50,7 @@ from bot.contests.phases import PhaseRunner, resolve_pending_in
 from bot.contests.reading import ContestReads
 from bot.contests.scheduler import ContestScheduler
 from bot.contests.votes import cast_in, check_voter
-from bot.generation import GenerationRequest, GenerationService
+from bot.generation import GenerationRequest, GenerationService, Queued
 from bot.jobs import Job
 from bot.ledger import CreditLedger, QuotaExceededError
 from bot.store.connections import Transaction
@@ -190,6 +190,7 @@ class ContestService(ContestReads):
         queued = await self._generation.create(
             replace(request, category=contest.category, model=model.slug), hold_in=hold_and_enter
         )
+        assert isinstance(queued, Queued), "a request with its own hold is never held back for a confirmation"
         return EntryStarted(made[0], queued, from_budget=made[0].drawn > 0)
 
     async def submit(

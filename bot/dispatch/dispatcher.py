@@ -7,6 +7,7 @@ import logging
 
 from ..catalog import Catalog
 from ..clock import Clock
+from ..headroom import Headroom
 from ..jobs import Job, JobStatus
 from ..ledger import CreditLedger
 from ..ops.alerts import Alerts
@@ -22,6 +23,7 @@ from .announce import PositionAnnouncer
 from .context import DispatchContext
 from .delivery import Messenger
 from .errors import MANUAL, AlreadyPausedError, NotPausedError
+from .eta import QueueEta
 from .finish import Finisher
 from .follow import Follower
 from .pause import PauseControl, QueuePause
@@ -62,7 +64,11 @@ class Dispatcher:
         self.messenger = Messenger(self.ctx)
         self.finisher = Finisher(self.ctx, self.messenger)
         self.follower = Follower(self.ctx, self.finisher, self.messenger, on_slot_free=self.kick)
-        self.announcer = PositionAnnouncer(self.ctx, self.messenger, self._paused_code)
+        self.eta = QueueEta(
+            self.ctx.queue, self.ctx.plan, running=lambda: self.follower.started.values(),
+            concurrency=lambda: _limits(self.ctx.catalog)[1], loop_now=self.ctx.now, clock=self.ctx.clock,
+        )
+        self.announcer = PositionAnnouncer(self.ctx, self.messenger, self._paused_code, self.eta)
         self.pause_control = PauseControl(
             self.ctx, alerts, on_resume=self.kick, on_change=self.announcer.soon, next_hold=self._next_hold,
         )
@@ -214,11 +220,13 @@ class Dispatcher:
         self.ctx.queue.replace_all(waiting)
         self._index_checked_at = self.ctx.now()
 
-    def enqueued(self, job: Job) -> Progress:
+    def enqueued(self, job: Job, headroom: Headroom | None = None) -> Progress:
         """A new job is stored as QUEUED: it takes its place in line (call right after create).
-        Returns what its first message should show: its place, or a round figure further back."""
+        Returns what its first message should show: its place (or a round figure further back),
+        when it will likely start, and ``headroom`` (its member near a cap) while it waits."""
         self.ctx.back_in_line(job)
-        return self.announcer.first_shown(job.id)
+        self.eta.register(job)
+        return self.announcer.first_shown(job.id, headroom)
 
     def position_of(self, job_id: str) -> int | None:
         """The job's place in line (1 = next), or None when it is not waiting. O(servers waiting)."""

@@ -27,9 +27,14 @@ class Follower:
         self.messenger = messenger
         self.on_slot_free = on_slot_free
         self.running: dict[str, asyncio.Task[None]] = {}
+        self.started: dict[str, tuple[Job, float]] = {}  # running job id -> (job, loop time its render began)
 
     def follow(self, job: Job, *, resumed: bool = False) -> None:
         if job.id not in self.running:
+            already = 0.0
+            if resumed and job.submitted_at is not None:
+                already = max(0.0, (self.ctx.clock() - job.submitted_at).total_seconds())
+            self.started[job.id] = (job, self.ctx.now() - already)  # for the queue's estimates (eta.py)
             self.running[job.id] = self.ctx.tasks.spawn(
                 self._poll_until_done(job, resumed=resumed), f"follow {job.short_id}"
             )
@@ -60,6 +65,7 @@ class Follower:
                 delay = next_delay
         finally:
             self.running.pop(job.id, None)
+            self.started.pop(job.id, None)
             if not ctx.closed and not _being_cancelled():
                 self.on_slot_free()
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..jobs import Job
+
+if TYPE_CHECKING:
+    from ..headroom import Headroom
+    from .eta import Eta
 
 Checkpoint = Callable[[str, Job], Awaitable[None]]
 """Called at each named crash point (see ``bot.dispatch``); tests freeze a job there."""
@@ -48,6 +52,8 @@ class Progress:
     expected: float | None = None  # seconds the whole render is expected to take
     paused: str | None = None  # why the whole queue is paused (an API code, or MANUAL)
     retrying: bool = False  # the first attempt failed for a passing cause; submitted again
+    eta: Eta | None = None  # while waiting: when it will likely start and finish
+    headroom: Headroom | None = None  # while waiting: what its member has left, when near a cap
 
 
 class Notifier(Protocol):

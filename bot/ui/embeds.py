@@ -8,6 +8,8 @@ import discord
 
 from ..dispatch import Progress
 from ..dispatch.errors import pause_reason
+from ..dispatch.eta import Eta
+from ..headroom import Headroom
 from ..jobs import Job, JobOutcome, JobStatus
 from ..vivix.models import ModelsResponse
 from .failures import failure_sentence
@@ -78,6 +80,21 @@ def _place(progress: Progress) -> str:
     return f" · position {progress.position}"
 
 
+LIMIT_WORDS = {"day": "today", "cycle": "this cycle", "server": "in the server's allowance"}
+
+
+def headroom_text(headroom: Headroom) -> str:
+    """What a member has left after a hold: "389 left today", "+ 50 bonus" when they have some."""
+    text = f"{headroom.left:,} left {LIMIT_WORDS[headroom.limit]}"
+    return text + (f" (+{headroom.bonus_left:,} bonus)" if headroom.bonus_left else "")
+
+
+def eta_text(eta: Eta) -> str:
+    """Discord shows these times live in each reader's terms ("in 3 minutes")."""
+    start, end = eta.shown()
+    return f"starts <t:{start}:R> · done <t:{end}:R>"
+
+
 def status_embed(
     job: Job, *, progress: Progress | None = None, model_name: str | None = None
 ) -> discord.Embed:
@@ -110,8 +127,12 @@ def status_embed(
     embed.add_field(name="Model", value=model_name or job.model)
     if job.credits_used is not None and job.status in (JobStatus.FINISHED, JobStatus.DELIVERED):
         embed.add_field(name="Credits", value=f"{job.credits_used} used")
+    elif job.status is JobStatus.QUEUED and progress.headroom is not None:
+        embed.add_field(name="Credits", value=f"{job.held} held · {headroom_text(progress.headroom)}")
     else:
         embed.add_field(name="Credits", value=f"{job.held} held")
+    if job.status is JobStatus.QUEUED and progress.eta is not None and not progress.paused:
+        embed.add_field(name="Estimate", value=eta_text(progress.eta), inline=False)
     if job.status is JobStatus.RUNNING and progress.elapsed is not None and progress.expected:
         fraction = progress.elapsed / progress.expected
         if fraction < 1:
