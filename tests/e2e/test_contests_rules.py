@@ -200,3 +200,16 @@ async def test_export_gives_the_entries_and_a_vote_chain_that_checks(world: Worl
     assert sorted(int(row["member_id"]) for row in entries) == sorted([world.alice.id, world.bob.id])
     rows = read_votes_csv(io.StringIO(files[f"contest-{contest_id}-votes.csv"]))
     assert [r.kind for r in rows] == ["cast", "change"] and verify_chain(contest_id, rows).ok
+
+
+async def test_in_a_forum_the_contest_is_a_post_whose_first_message_holds_the_rules(world: World) -> None:
+    forum = world.guild.create_forum_channel("contests")
+    made = await world.admin.slash(world.channel, "contest create", title="Owls", theme="an owl", entry_hours=1.0,
+                                   vote_hours=1.0, channel=forum)
+    assert made.ephemeral, world.env.errors
+    (post,) = forum.threads
+    (starter,) = post.history()
+    assert starter.embeds[0].title == "🏆 #1 · Owls" and starter.embeds[0].footer.text == "contest 1 · rules"
+    await world.alice.slash(post, "contest enter", contest=1, prompt="an owl")
+    await run_for(world.env, 60)
+    assert any(("Withdraw entry", "vx:cwd:1") in buttons(m) for m in post.history())
