@@ -22,6 +22,7 @@ from .dispatch.errors import QueuePausedError
 from .errors import QueueError, clip
 from .jobs import Job, JobStatus, new_idempotency_key
 from .ledger import CreditLedger
+from .policy import PolicyService, Verdict
 from .store.connections import Reader, Transaction
 from .store.database import Database
 from .store.jobs import JobRepository
@@ -56,17 +57,20 @@ class GenerationRequest:
     source_job_id: str | None = None  # a result action: the job whose result this starts from
     action: str | None = None  # ... and which action (reroll, vary, remix, upscale, animate, retry)
     reference_source: str | None = None  # "<channel>:<message>:<n>": where the reference image was posted
+    parent_channel_id: int | None = None  # in a thread: its channel (the policy's channel rules follow it)
+    age_restricted: bool = False  # an age-restricted channel: the policy's sensitive mode does not apply
 
 
 class GenerationService:
     def __init__(self, *, db: Database, jobs: JobRepository, ledger: CreditLedger, catalog: Catalog,
-                 dispatcher: Dispatcher, clock: Clock) -> None:
+                 dispatcher: Dispatcher, clock: Clock, policy: PolicyService | None = None) -> None:
         self.db = db
         self.jobs = jobs
         self.ledger = ledger
         self.catalog = catalog
         self.dispatcher = dispatcher
         self.clock = clock
+        self.policy = policy
 
     def resolve_model(self, slug: str | None, category: str | None) -> ModelInfo:
         """The model to use, or a ParamValidationError naming the problem."""
@@ -109,9 +113,11 @@ class GenerationService:
         show comes back with it.
 
         Raises ParamValidationError / CatalogUnavailableError before anything is
-        held, and the ledger's quota error when the hold is refused.
+        held, a PolicyError when the server's policy refuses (nothing held either), and the
+        ledger's quota error when the hold is refused.
         """
         model, body, amount = self.prepare(request)
+        verdict = await self.policy.check(request, model.slug, model.category) if self.policy else Verdict()
         paused = self.dispatcher.paused
         if paused is not None:
             raise QueuePausedError(paused.code)
@@ -131,6 +137,7 @@ class GenerationService:
             source_job_id=request.source_job_id,
             action=request.action,
             reference_source=request.reference_source,
+            spoiler=verdict.spoiler,
         )
 
         async def hold_and_store(tx: Transaction) -> None:

@@ -18,10 +18,13 @@ from .ledger import CreditLedger, LedgerDefaults
 from .ops.alerts import Alerts, AlertSink, LogOnlySink
 from .ops.metrics import BotMetrics, QueueSnapshot
 from .ops.wallet import WalletWatch
+from .policy import PolicyService
+from .policy.operator_list import load_blocklist
 from .polling import PollPlan
 from .ratelimit import RateBudget
 from .store.database import Database
 from .store.jobs import JobRepository
+from .store.policy import PolicyRepository
 from .tasks import TaskSupervisor
 from .vivix.client import VivixClient
 
@@ -59,6 +62,7 @@ class Services:
     alerts: Alerts
     wallet: WalletWatch
     metrics: BotMetrics
+    policy: PolicyService
 
     @classmethod
     async def open(
@@ -89,11 +93,13 @@ class Services:
             tasks=tasks, alerts=alerts, wallet=wallet, metrics=metrics, poll_plan=tuning.poll_plan,
             budget=tuning.budget, pauses=tuning.pauses, checkpoint=tuning.checkpoint,
         )
+        policy = PolicyService(db=db, repo=PolicyRepository(), clock=clock,
+                               operator_terms=load_blocklist(settings.blocklist_file), cancel=dispatcher.cancel)
         generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
-                                       clock=clock)
+                                       clock=clock, policy=policy)
         actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock)
         services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, actions,
-                       notifier, alerts, wallet, metrics)
+                       notifier, alerts, wallet, metrics, policy)
         metrics.set_queue_source(services.queue_snapshot)
         return services
 
