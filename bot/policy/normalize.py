@@ -9,6 +9,8 @@ are joined (``n s f w`` -> ``nsfw``). A word term matches a whole token, a phras
 so ``class`` never matches ``ass``.
 """
 
+# ruff: noqa: RUF001  # the homoglyph table is made of the ambiguous letters that rule warns about
+
 from __future__ import annotations
 
 import re

@@ -29,7 +29,7 @@ BUILT_IN_SENSITIVE: tuple[Term, ...] = tuple(
     for word in ("nsfw", "nude", "nudes", "nudity", "naked", "topless", "porn", "porno", "pornographic",
                  "hentai", "explicit", "erotic", "sexual", "sexy", "lingerie", "gore", "gory", "bloody",
                  "dismembered", "decapitated", "corpse", "mutilated")
-) + (Term(TermKind.PHRASE, "18+", TermSource.BUILT_IN),)
+)
 
 
 class ChannelMode(StrEnum):

@@ -100,7 +100,8 @@ class LogRefusals:
         where = refusal.where
         detail = ""
         if refusal.term is not None:
-            detail = f" ({refusal.term.source} {refusal.term.kind} term{', regex timed out' if refusal.timed_out else ''})"
+            timed_out = ", regex timed out" if refusal.timed_out else ""
+            detail = f" ({refusal.term.source} {refusal.term.kind} term{timed_out})"
         log.info("policy refused /%s on %s in guild %s channel %s for member %s: %s%s", refusal.command,
                  refusal.model, where.guild_id, where.channel_id, where.member_id, refusal.rule, detail)
 

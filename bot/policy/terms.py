@@ -109,7 +109,9 @@ class TermMatcher:
     def __bool__(self) -> bool:
         return bool(self.words or self.phrases or self.patterns)
 
-    def find(self, texts: Sequence[str], *, timeout: float = REGEX_TIMEOUT, budget: float = REGEX_BUDGET) -> Match | None:
+    def find(
+        self, texts: Sequence[str], *, timeout: float = REGEX_TIMEOUT, budget: float = REGEX_BUDGET
+    ) -> Match | None:
         """The first term any of ``texts`` matches, or None."""
         read = [Tokens.of(text) for text in texts if text]
         for tokens in read:

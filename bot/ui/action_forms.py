@@ -12,6 +12,7 @@ from ..catalog.schema import find_param
 from ..vivix.models import ModelInfo
 from .errors import reply_error
 from .start import answer_and_start
+from .where import channel_facts
 
 if TYPE_CHECKING:
     from ..client import VivixBot
@@ -26,7 +27,8 @@ def _actor(interaction: discord.Interaction) -> Actor:
     member = interaction.user
     if interaction.guild is None or not isinstance(member, discord.Member):
         raise OutsideServerError()
-    return Actor(member.id, interaction.guild.id, interaction.channel_id or 0, tuple(r.id for r in member.roles))
+    return Actor(member.id, interaction.guild.id, interaction.channel_id or 0, tuple(r.id for r in member.roles),
+                 *channel_facts(interaction))
 
 
 class _ActionForm(discord.ui.Modal):

@@ -23,6 +23,7 @@ from .errors import reply_error, send_ephemeral
 from .job_info import job_info_embed
 from .reference_form import message_images
 from .start import answer_and_start
+from .where import channel_facts
 
 if TYPE_CHECKING:
     from ..client import VivixBot
@@ -110,7 +111,8 @@ def _actor(interaction: discord.Interaction) -> Actor:
     member = interaction.user
     if interaction.guild is None or not isinstance(member, discord.Member):
         raise OutsideServerError()
-    return Actor(member.id, interaction.guild.id, interaction.channel_id or 0, tuple(r.id for r in member.roles))
+    return Actor(member.id, interaction.guild.id, interaction.channel_id or 0, tuple(r.id for r in member.roles),
+                 *channel_facts(interaction))
 
 
 async def run_click(interaction: discord.Interaction, action: str, job_id: str, n: int | None) -> None:
