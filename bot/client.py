@@ -35,6 +35,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.operator",
     "cogs.actions",
     "cogs.references",
+    "cogs.policy",
 )
 
 
