@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from .errors import PolicyInputError
 
-_PART = re.compile(r"(\d{1,6})\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)", re.IGNORECASE)
+_PART = re.compile(r"(\d{1,6})\s*(minutes?|mins?|m|hours?|h|days?|d|weeks?|w)", re.IGNORECASE)
 _UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 LONGEST = timedelta(days=3650)
 
