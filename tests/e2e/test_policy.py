@@ -71,7 +71,12 @@ async def test_only_manage_server_sees_policy_and_an_override_is_still_refused(w
 
 # -- blocklist ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("prompt", ["a H.A.R.B.O.U.R at dawn", "ａ ｈａｒｂｏｕｒ", "a har\u200dbour", "a hаrbоur"])
+@pytest.mark.parametrize("prompt", [
+    "a H.A.R.B.O.U.R at dawn",
+    "\uff41 \uff48\uff41\uff52\uff42\uff4f\uff55\uff52",  # full-width letters
+    "a har\u200dbour",  # a zero-width joiner
+    "a h\u0430rb\u043eur",  # Cyrillic a and o
+])
 async def test_a_blocked_term_is_refused_neutrally_with_nothing_held(
     world: World, sandbox: SandboxServer, prompt: str
 ) -> None:
