@@ -329,3 +329,14 @@ async def test_show_puts_the_whole_policy_on_one_embed(world: World) -> None:
     assert fields["Blocklist"].startswith("1 terms of this server")
     assert "harbour" not in str(embed.to_dict())  # terms are listed by `blocklist list` only
     assert world.bob.mention in fields["Blocked members"]
+
+
+async def test_the_message_commands_offer_only_allowed_models(world: World) -> None:
+    await _admin(world, "policy models deny", target=FLUX)
+    message = await world.bob.send(world.channel, "my sketch", attachments=[("sketch.png", png_bytes())])
+
+    shown = await world.alice.context_menu(world.channel, "Use as reference", message)
+
+    offered = [option["value"] for row in shown.modal["components"]
+               for option in (row.get("component") or {}).get("options", [])]
+    assert offered and FLUX not in offered
