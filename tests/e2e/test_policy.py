@@ -14,6 +14,7 @@ from bot.policy import (
     ChannelNotAllowedError,
     MemberBlockedError,
     ModelNotAllowedError,
+    PolicyInputError,
     Refusal,
     SensitiveDeniedError,
     ServerBlockedError,
@@ -133,7 +134,7 @@ async def test_a_bad_regex_is_refused_when_added(world: World) -> None:
     result = await world.admin.slash(world.channel, "policy blocklist add", term="(unclosed", kind="regex")
 
     assert "does not compile" in _reply(result)
-    simcord.assert_error(world.env, Exception)
+    assert_refused(world.env, PolicyInputError)
 
 
 async def test_the_policy_survives_a_restart(world: World, settings: Settings, sandbox: SandboxServer) -> None:
