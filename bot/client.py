@@ -38,6 +38,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.mine",
     "cogs.prefer",
     "cogs.contests",
+    "cogs.policy",
 )
 
 

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
         default=1.0, gt=0, le=20,
         description="status-message edits per second for the whole bot; final states go first")
     log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    blocklist_file: Path | None = Field(
+        default=None, description="the operator's blocklist, one term a line: every server inherits it (empty: none)")
 
     # Credits: what a server gets on first use.
     default_guild_allowance: int = Field(
@@ -139,7 +141,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "dev_guild_id", "operator_guild_id", "default_member_day_cap", "default_member_cycle_cap",
-        "operator_log_channel_id", "wallet_alert_below", "health_port",
+        "operator_log_channel_id", "wallet_alert_below", "health_port", "blocklist_file",
         mode="before",
     )
     @classmethod
@@ -150,6 +152,15 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("blocklist_file")
+    @classmethod
+    def _check_blocklist(cls, value: Path | None) -> Path | None:
+        """Read at start, so a bad line stops the bot with its number instead of failing later."""
+        from .policy.operator_list import load_blocklist
+
+        load_blocklist(value)  # raises BlocklistFileError (a ValueError) naming the line
+        return value
 
     @field_validator("vivix_base_url")
     @classmethod

@@ -24,6 +24,7 @@ from .errors import QueueError, clip
 from .headroom import Headroom, headroom_after
 from .jobs import Job, JobStatus, new_idempotency_key
 from .ledger import CreditLedger
+from .policy import PolicyService, Verdict
 from .store.connections import Reader, Transaction
 from .store.database import Database
 from .store.jobs import JobRepository
@@ -66,12 +67,14 @@ class GenerationRequest:
     action: str | None = None  # ... and which action (reroll, vary, remix, upscale, animate, retry)
     reference_source: str | None = None  # "<channel>:<message>:<n>": where the reference image was posted
     confirmed: bool = False  # the member confirmed its exact hold (above the server's threshold)
+    parent_channel_id: int | None = None  # in a thread: its channel (the policy's channel rules follow it)
+    age_restricted: bool = False  # an age-restricted channel: the policy's sensitive mode does not apply
 
 
 class GenerationService:
     def __init__(self, *, db: Database, jobs: JobRepository, ledger: CreditLedger, catalog: Catalog,
                  dispatcher: Dispatcher, clock: Clock, preferences: Preferences | None = None,
-                 confirmations: Confirmations | None = None) -> None:
+                 confirmations: Confirmations | None = None, policy: PolicyService | None = None) -> None:
         self.db = db
         self.jobs = jobs
         self.ledger = ledger
@@ -80,6 +83,7 @@ class GenerationService:
         self.clock = clock
         self.preferences = preferences
         self.confirmations = confirmations
+        self.policy = policy
 
     def resolve_model(self, slug: str | None, category: str | None) -> ModelInfo:
         """The model to use, or a ParamValidationError naming the problem."""
@@ -125,7 +129,8 @@ class GenerationService:
         for its member to confirm instead, and nothing is held (bot/confirmations.py).
 
         Raises ParamValidationError / CatalogUnavailableError before anything is
-        held, and the ledger's quota error when the hold is refused.
+        held, a PolicyError when the server's policy refuses (nothing held either), and the
+        ledger's quota error when the hold is refused.
 
         ``hold_in(tx, job)`` replaces the member's own hold: it must hold ``job.held`` under
         ``job.id`` (a contest entry drawing on the contest's budget), may write rows of its own in
@@ -135,6 +140,7 @@ class GenerationService:
         if self.preferences is not None:  # the member's, then the server's, fill what was left empty
             request, notes = await self.preferences.fill(request)
         model, body, amount = self.prepare(request)
+        verdict = await self.policy.check(request, model.slug, model.category) if self.policy else Verdict()
         paused = self.dispatcher.paused
         if paused is not None:
             raise QueuePausedError(paused.code)
@@ -162,6 +168,7 @@ class GenerationService:
             source_job_id=request.source_job_id,
             action=request.action,
             reference_source=request.reference_source,
+            spoiler=verdict.spoiler,
         )
 
         async def hold_and_store(tx: Transaction) -> None:

@@ -66,6 +66,7 @@ class Job:
     deleted_by: int | None = None  # who deleted the posted result (the ledger is untouched)
     deleted_at: datetime | None = None
     reference_source: str | None = None  # "<channel>:<message>:<n>": where its reference image was posted
+    spoiler: bool = False  # the server's sensitive mode: post the result as a spoiler
 
     @property
     def prompt(self) -> str:

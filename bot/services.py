@@ -21,10 +21,13 @@ from .ledger import CreditLedger, LedgerDefaults
 from .ops.alerts import Alerts, AlertSink, LogOnlySink
 from .ops.metrics import BotMetrics, QueueSnapshot
 from .ops.wallet import WalletWatch
+from .policy import PolicyService
+from .policy.operator_list import load_blocklist
 from .polling import PollPlan
 from .ratelimit import RateBudget
 from .store.database import Database
 from .store.jobs import JobRepository
+from .store.policy import PolicyRepository
 from .tasks import TaskSupervisor
 from .vivix.client import VivixClient
 from .workspace.gallery import Gallery
@@ -68,6 +71,7 @@ class Services:
     gallery: Gallery
     confirmations: Confirmations
     contests: ContestService
+    policy: PolicyService
 
     @classmethod
     async def open(
@@ -100,14 +104,17 @@ class Services:
         )
         preferences = Preferences(db=db, catalog=catalog, clock=clock)
         confirmations = Confirmations(db, clock)
+        policy = PolicyService(db=db, repo=PolicyRepository(), clock=clock,
+                               operator_terms=load_blocklist(settings.blocklist_file), cancel=dispatcher.cancel)
         generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
-                                       clock=clock, preferences=preferences, confirmations=confirmations)
+                                       clock=clock, preferences=preferences, confirmations=confirmations,
+                                       policy=policy)
         actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock)
         contests = ContestService(db=db, ledger=ledger, clock=clock, tasks=tasks, generation=generation)
         actions.delete_hooks.append(disqualify_in)  # a deleted entry leaves its contest
         services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, actions,
                        notifier, alerts, wallet, metrics, preferences, Gallery(db=db, jobs=jobs, clock=clock),
-                       confirmations, contests)
+                       confirmations, contests, policy)
         metrics.set_queue_source(services.queue_snapshot)
         return services
 

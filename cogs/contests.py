@@ -226,10 +226,14 @@ class Contests(commands.GroupCog, group_name="contest", group_description="Theme
         member = _member(interaction)
         services = self.bot.services
         target = await services.contests.get(interaction.guild_id, contest)
+        where = member.guild.get_channel_or_thread(target.channel_id)  # the contest's thread: the policy follows it
+        is_nsfw = getattr(where, "is_nsfw", None)
         request = GenerationRequest(
             guild_id=interaction.guild_id, channel_id=target.channel_id, member_id=member.id, command="contest",
             prompt=prompt, category=target.category, model=model, options_text=options,
             role_ids=[role.id for role in member.roles],
+            parent_channel_id=where.parent_id if isinstance(where, discord.Thread) else None,
+            age_restricted=bool(is_nsfw()) if callable(is_nsfw) else False,
         )
         started = await services.contests.enter(contest, request)  # refusals reach the one error handler
         if interaction.channel_id == target.channel_id:

@@ -16,6 +16,7 @@ from bot.generation import GenerationRequest, Reference
 from bot.ui.confirm import ConfirmButton
 from bot.ui.errors import send_ephemeral
 from bot.ui.start import answer_and_start
+from bot.ui.where import channel_facts, policy_where
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,11 @@ class Generate(commands.Cog):
             catalog = self.bot.services.catalog
             catalog.refresh_soon()
             choices = catalog.search(current, category)
+            where = policy_where(interaction)
+            if where is not None:  # only what the server's policy allows where the member is
+                models = [(c.value, model.category if (model := catalog.get(c.value)) else "") for c in choices]
+                allowed = await self.bot.services.policy.allowed(where, models)
+                choices = [c for c, ok in zip(choices, allowed, strict=True) if ok]
             return [app_commands.Choice(name=c.label, value=c.value) for c in choices]
 
         return complete
@@ -140,6 +146,7 @@ class Generate(commands.Cog):
         if interaction.guild is None or not isinstance(member, discord.Member):
             await send_ephemeral(interaction, "Generation commands work inside a server.")
             return
+        parent_channel_id, age_restricted = channel_facts(interaction)
         references = [
             Reference(name, attachment.url, attachment.filename, attachment.content_type)
             for name in REFERENCES
@@ -157,6 +164,8 @@ class Generate(commands.Cog):
             params=values,
             references=references,
             role_ids=[role.id for role in member.roles],
+            parent_channel_id=parent_channel_id,
+            age_restricted=age_restricted,
         )
         services = self.bot.services
         queued = await services.generation.create(request)  # refusals reach the one error handler

@@ -1,5 +1,5 @@
-"""/operator: the bot's operator (OWNER_IDS) sets servers' allowances, reads the API wallet and
-looks up any job's whole record.
+"""/operator: the bot's operator (OWNER_IDS) sets servers' allowances, reads the API wallet,
+looks up any job's whole record and stops (or resumes) serving a server.
 
 Hidden from everyone else: registered only in OPERATOR_GUILD_ID (else DEV_GUILD_ID)
 for administrators, or, when neither is set, globally but usable only in DMs
@@ -83,7 +83,37 @@ class Operator(commands.GroupCog, group_name="operator", group_description="The 
             f"{per_cycle(status.cycle_kind)}; **{status.allowance_remaining:,}** left this cycle.{note}",
         )
 
+    @app_commands.command(name="block-server", description="Stop serving a server; its waiting jobs are refunded")
+    @app_commands.describe(server="The server's id (type to pick one the bot is in)", reason="Why, for the log")
+    @operator_only
+    async def block_server(self, interaction: discord.Interaction, server: str,
+                           reason: app_commands.Range[str, 1, 300] | None = None) -> None:
+        guild_id = _parse_server_id(server)
+        if guild_id is None:
+            await send_ephemeral(interaction, f"❌ `{server[:40]}` is not a server id. Nothing was changed.")
+            return
+        cancelled = await self.bot.services.policy.block_server(guild_id, reason=reason, by=interaction.user.id)
+        log.info("Operator %s stopped the bot in server %s", interaction.user.id, guild_id)
+        name = server_name(self.bot, guild_id) or "That server"
+        await send_ephemeral(interaction, (
+            f"🚫 {discord.utils.escape_markdown(name)} (`{guild_id}`) is no longer served: every request there is "
+            f"refused; {cancelled} waiting job(s) were cancelled and refunded. `/operator unblock-server` undoes it."))
+
+    @app_commands.command(name="unblock-server", description="Serve a blocked server again")
+    @app_commands.describe(server="The server's id")
+    @operator_only
+    async def unblock_server(self, interaction: discord.Interaction, server: str) -> None:
+        guild_id = _parse_server_id(server)
+        if guild_id is None:
+            await send_ephemeral(interaction, f"❌ `{server[:40]}` is not a server id. Nothing was changed.")
+            return
+        removed = await self.bot.services.policy.unblock_server(guild_id)
+        await send_ephemeral(interaction, f"✅ Server `{guild_id}` is served again." if removed
+                             else f"Server `{guild_id}` was not blocked.")
+
     @allowance.autocomplete("server")
+    @block_server.autocomplete("server")
+    @unblock_server.autocomplete("server")
     async def _server_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:

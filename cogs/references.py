@@ -10,6 +10,7 @@ from bot.actions.requests import Action
 from bot.client import VivixBot
 from bot.ui.actor import actor_of
 from bot.ui.reference_form import ReferenceForm, first_image
+from bot.ui.where import policy_where
 
 
 class References(commands.Cog):
@@ -40,6 +41,10 @@ class References(commands.Cog):
         actor_of(interaction)
         image = first_image(message)
         choices = self.bot.services.actions.reference_choices(action)
+        where = policy_where(interaction)
+        if where is not None:  # only the models the server's policy allows here (if none, create() says why)
+            allowed = await self.bot.services.policy.allowed(where, [(m.slug, m.category) for m, _ in choices])
+            choices = [choice for choice, ok in zip(choices, allowed, strict=True) if ok] or choices
         source = f"{message.channel.id}:{message.id}:1"
         await interaction.response.send_modal(ReferenceForm(action, image, choices, source))
 

@@ -37,6 +37,8 @@ class Actor:
     guild_id: int
     channel_id: int
     role_ids: tuple[int, ...] = ()
+    parent_channel_id: int | None = None  # in a thread: its channel
+    age_restricted: bool = False
 
 
 def takes_references(model: ModelInfo) -> bool:
@@ -67,6 +69,7 @@ def _base(job: Job, actor: Actor, action: Action, params: Mapping[str, object]) 
         guild_id=actor.guild_id, channel_id=actor.channel_id, member_id=actor.member_id,
         command=job.command, prompt=job.prompt, category=job.category, model=job.model,
         params=dict(params), role_ids=actor.role_ids, source_job_id=job.id, action=action.value,
+        parent_channel_id=actor.parent_channel_id, age_restricted=actor.age_restricted,
     )
 
 
@@ -105,7 +108,8 @@ def remix(job: Job, actor: Actor, prompt: str, options_text: str | None) -> Gene
     return GenerationRequest(
         guild_id=actor.guild_id, channel_id=actor.channel_id, member_id=actor.member_id,
         command=job.command, prompt=prompt, category=job.category, model=job.model, params=params,
-        options_text=options_text or None, role_ids=actor.role_ids, source_job_id=job.id,
+        options_text=options_text or None, role_ids=actor.role_ids,
+        parent_channel_id=actor.parent_channel_id, age_restricted=actor.age_restricted, source_job_id=job.id,
         action=Action.REMIX.value,
     )
 
@@ -119,6 +123,7 @@ def from_image(
         guild_id=actor.guild_id, channel_id=actor.channel_id, member_id=actor.member_id,
         command="generate", prompt=prompt, category=model.category, model=model.slug,
         params={**(params or {}), "reference_images": [image_url]}, role_ids=actor.role_ids,
+        parent_channel_id=actor.parent_channel_id, age_restricted=actor.age_restricted,
         source_job_id=job.id, action=action.value, reference_source=reference_source,
     )
 
@@ -146,5 +151,6 @@ def with_reference(
         guild_id=actor.guild_id, channel_id=actor.channel_id, member_id=actor.member_id,
         command="generate", prompt=prompt, category=model.category, model=model.slug,
         params={"reference_images": [image_url]}, role_ids=actor.role_ids,
+        parent_channel_id=actor.parent_channel_id, age_restricted=actor.age_restricted,
         action=action.value, reference_source=reference_source,
     )

@@ -15,7 +15,7 @@ _COLUMNS = (
     "held, status, outcome, generation_id, credits_estimate, credits_used, result_json, error_code, "
     "error_message, status_message_id, result_message_id, delivered_via, attempts, polls, created_at, "
     "submitted_at, finished_at, post_started_at, delivered_at, cancelled_by, retries, earlier_attempts_json, "
-    "source_job_id, action, deleted_by, deleted_at, reference_source"
+    "source_job_id, action, deleted_by, deleted_at, reference_source, spoiler"
 )
 
 
@@ -32,7 +32,7 @@ def _row_to_job(row: Any) -> Job:
      outcome, generation_id, estimate, used, result_json, error_code, error_message, status_message_id,
      result_message_id, delivered_via, attempts, polls, created_at, submitted_at, finished_at,
      post_started_at, delivered_at, cancelled_by, retries, earlier_attempts_json, source_job_id, action,
-     deleted_by, deleted_at, reference_source) = tuple(row)
+     deleted_by, deleted_at, reference_source, spoiler) = tuple(row)
     return Job(
         id=id_, guild_id=guild_id, channel_id=channel_id, member_id=member_id, command=command,
         model=model, category=category, request=json.loads(request_json), idempotency_key=key,
@@ -46,7 +46,7 @@ def _row_to_job(row: Any) -> Job:
         delivered_at=_dt(delivered_at), cancelled_by=cancelled_by, retries=retries,
         earlier_attempts=tuple(json.loads(earlier_attempts_json)) if earlier_attempts_json else (),
         source_job_id=source_job_id, action=action, deleted_by=deleted_by, deleted_at=_dt(deleted_at),
-        reference_source=reference_source,
+        reference_source=reference_source, spoiler=bool(spoiler),
     )
 
 
@@ -56,11 +56,11 @@ class JobRepository:
     async def insert(self, conn: Transaction, job: Job) -> None:
         await conn.execute(
             "INSERT INTO jobs (id, guild_id, channel_id, member_id, command, model, category, "
-            "request_json, idempotency_key, held, status, created_at, source_job_id, action, reference_source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "request_json, idempotency_key, held, status, created_at, source_job_id, action, reference_source, "
+            "spoiler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (job.id, job.guild_id, job.channel_id, job.member_id, job.command, job.model, job.category,
              json.dumps(job.request, sort_keys=True), job.idempotency_key, job.held, job.status.value,
-             to_db_time(job.created_at), job.source_job_id, job.action, job.reference_source),
+             to_db_time(job.created_at), job.source_job_id, job.action, job.reference_source, int(job.spoiler)),
         )
 
     async def recent_action(

@@ -6,6 +6,7 @@ import discord
 
 from ..actions.errors import OutsideServerError
 from ..actions.requests import Actor
+from .where import channel_facts
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
@@ -13,4 +14,5 @@ def actor_of(interaction: discord.Interaction) -> Actor:
     member = interaction.user
     if interaction.guild is None or not isinstance(member, discord.Member):
         raise OutsideServerError()
-    return Actor(member.id, interaction.guild.id, interaction.channel_id or 0, tuple(r.id for r in member.roles))
+    return Actor(member.id, interaction.guild.id, interaction.channel_id or 0, tuple(r.id for r in member.roles),
+                 *channel_facts(interaction))

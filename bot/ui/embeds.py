@@ -49,7 +49,8 @@ def about_embed(version: str, models: ModelsResponse | None, last_error: str | N
 
 def _prompt(job: Job) -> str:
     prompt = job.prompt
-    return prompt if len(prompt) <= MAX_PROMPT_SHOWN else prompt[: MAX_PROMPT_SHOWN - 1] + "…"
+    shown = prompt if len(prompt) <= MAX_PROMPT_SHOWN else prompt[: MAX_PROMPT_SHOWN - 1] + "…"
+    return f"||{shown.replace('|', '¦')}||" if job.spoiler and shown else shown  # the policy's sensitive mode
 
 
 def job_footer(job: Job) -> str:

@@ -18,6 +18,7 @@ from bot.contests.errors import (
 from bot.contests.export import read_votes_csv
 from bot.contests.votes import verify_chain
 from bot.ledger import POOL_MEMBER
+from bot.policy.errors import PolicyError
 
 from .conftest import World
 from .helpers import assert_refused, bot_of, run_for
@@ -213,3 +214,22 @@ async def test_in_a_forum_the_contest_is_a_post_whose_first_message_holds_the_ru
     await world.alice.slash(post, "contest enter", contest=1, prompt="an owl")
     await run_for(world.env, 60)
     assert any(("Withdraw entry", "vx:cwd:1") in buttons(m) for m in post.history())
+
+
+async def test_the_servers_policy_applies_to_entries(world: World) -> None:
+    contest_id, thread = await create_contest(world)
+    await world.admin.slash(world.channel, "policy blocklist add", term="werewolf")
+    await world.admin.slash(world.channel, "policy channels mode", mode="listed")
+    await world.admin.slash(world.channel, "policy channels add", channel=world.channel)
+
+    blocked = await world.alice.slash(thread, "contest enter", contest=contest_id, prompt="a WereWolf at night")
+    assert blocked.ephemeral and "werewolf" not in blocked.response.content.lower()
+    assert_refused(world.env, PolicyError)
+    assert await jobs_of(world) == []
+    status = await bot_of(world.env).services.ledger.guild_status(world.guild.id)
+    assert status.held == 750 + 100  # the contest's prizes only: the entry held nothing
+
+    # The contest's thread follows its channel, which the policy lists: a clean entry goes through.
+    await world.alice.slash(thread, "contest enter", contest=contest_id, prompt="a fox at night")
+    await run_for(world.env, 60)
+    assert len(await jobs_of(world)) == 1

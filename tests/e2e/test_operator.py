@@ -23,7 +23,7 @@ from .conftest import World, restart
 from .helpers import assert_refused, bot_of, only_job_id, results_for, run_for
 
 OPERATOR_COMMANDS = {"operator allowance", "operator wallet", "operator servers", "operator job",
-                     "operator pause", "operator resume"}
+                     "operator pause", "operator resume", "operator block-server", "operator unblock-server"}
 OPS_GUILD_ID = 1_300_000_000_000_000_001
 REFUSAL = "🔒 Only the bot's operator can use this command."
 
