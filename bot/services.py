@@ -16,6 +16,7 @@ from .dispatch import Checkpoint, Notifier, Pauses
 from .dispatch.dispatcher import Dispatcher
 from .generation import GenerationService
 from .ledger import CreditLedger, LedgerDefaults
+from .moderation.service import Moderation
 from .ops.alerts import Alerts, AlertSink, LogOnlySink
 from .ops.metrics import BotMetrics, QueueSnapshot
 from .ops.wallet import WalletWatch
@@ -65,6 +66,7 @@ class Services:
     preferences: Preferences
     gallery: Gallery
     confirmations: Confirmations
+    moderation: Moderation
 
     @classmethod
     async def open(
@@ -97,12 +99,16 @@ class Services:
         )
         preferences = Preferences(db=db, catalog=catalog, clock=clock)
         confirmations = Confirmations(db, clock)
+        moderation = Moderation.build(db, clock, tasks)
+        dispatcher.ctx.audit = moderation.audit
         generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
-                                       clock=clock, preferences=preferences, confirmations=confirmations)
-        actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock)
+                                       clock=clock, preferences=preferences, confirmations=confirmations,
+                                       audit=moderation.audit)
+        actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock,
+                                audit=moderation.audit)
         services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, actions,
                        notifier, alerts, wallet, metrics, preferences, Gallery(db=db, jobs=jobs, clock=clock),
-                       confirmations)
+                       confirmations, moderation)
         metrics.set_queue_source(services.queue_snapshot)
         return services
 

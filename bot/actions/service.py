@@ -26,6 +26,7 @@ from .requests import Action, Actor
 
 if TYPE_CHECKING:
     from ..confirmations import AwaitingConfirmation
+    from ..moderation.audit import AuditLog
 
 VARIATION_COUNTS = (2, 4)
 
@@ -44,7 +45,7 @@ class ActionOffer:
 class ResultActions:
     def __init__(
         self, *, db: Database, jobs: JobRepository, catalog: Catalog, generation: GenerationService, clock: Clock,
-        rng: random.Random | None = None,
+        rng: random.Random | None = None, audit: AuditLog | None = None,
     ) -> None:
         self.db = db
         self.jobs = jobs
@@ -52,6 +53,7 @@ class ResultActions:
         self.generation = generation
         self.clock = clock
         self.rng = rng or random.Random()
+        self.audit = audit
 
     # -- what a result offers -----------------------------------------------------------
 
@@ -176,5 +178,7 @@ class ResultActions:
             raise NotYourResultError()
         async with self.db.transaction() as tx:
             await self.jobs.mark_deleted(tx, job.id, by=by, at=self.clock())
+        if self.audit is not None:
+            await self.audit.result_deleted(job, by)
         return job
 
