@@ -83,6 +83,13 @@ class DiscordAuditSink:
         self.bot = bot
 
     async def post(self, channel_id: int, event: AuditEvent) -> None:
+        try:
+            await self._post(channel_id, event)
+        except (discord.NotFound, discord.Forbidden) as err:  # the channel is gone, or closed to the bot
+            log.warning("Could not post the %s event in log channel %s of server %s (%s)",
+                        event.kind, channel_id, event.guild_id, err.status)
+
+    async def _post(self, channel_id: int, event: AuditEvent) -> None:
         channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             log.warning("The log channel %s of server %s is not a channel the bot can post in",
