@@ -37,6 +37,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.references",
     "cogs.mine",
     "cogs.prefer",
+    "cogs.contests",
     "cogs.moderation",
 )
 

@@ -12,6 +12,8 @@ from .catalog import Catalog
 from .clock import Clock
 from .config import Settings
 from .confirmations import Confirmations
+from .contests import ContestService
+from .contests.linked import disqualify_in
 from .dispatch import Checkpoint, Notifier, Pauses
 from .dispatch.dispatcher import Dispatcher
 from .generation import GenerationService
@@ -66,6 +68,7 @@ class Services:
     preferences: Preferences
     gallery: Gallery
     confirmations: Confirmations
+    contests: ContestService
     moderation: Moderation
 
     @classmethod
@@ -106,9 +109,11 @@ class Services:
                                        audit=moderation.audit)
         actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock,
                                 audit=moderation.audit)
+        contests = ContestService(db=db, ledger=ledger, clock=clock, tasks=tasks, generation=generation)
+        actions.delete_hooks.append(disqualify_in)  # a deleted entry leaves its contest
         services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, actions,
                        notifier, alerts, wallet, metrics, preferences, Gallery(db=db, jobs=jobs, clock=clock),
-                       confirmations, moderation)
+                       confirmations, contests, moderation)
         metrics.set_queue_source(services.queue_snapshot)
         return services
 
@@ -119,11 +124,13 @@ class Services:
         return QueueSnapshot(jobs_by_status=counts, queue_length=counts.get("queued", 0))
 
     async def start(self) -> None:
-        """Load the model list (a failure is logged, not fatal) and resume unfinished jobs."""
+        """Load the model list (a failure is logged, not fatal), resume unfinished jobs and the
+        contests' phase timers (overdue changes run at once)."""
         if not await self.catalog.refresh():
             log.warning("Starting without a model list; /about will say why. Retrying in the background.")
         await self._observe_wallet()
         await self.dispatcher.start()
+        self.contests.scheduler.start()
         self.tasks.spawn(self._refresh_catalog_forever(), "catalog refresh loop")
 
     async def _refresh_catalog_forever(self) -> None:

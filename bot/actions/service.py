@@ -9,7 +9,9 @@ model has left the catalog is refused with the nearest model of its kind.
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..catalog import Catalog, estimate_hold
@@ -17,6 +19,7 @@ from ..catalog.schema import find_param
 from ..clock import Clock
 from ..generation import GenerationRequest, GenerationService, Queued
 from ..jobs import Job, JobOutcome
+from ..store.connections import Transaction
 from ..store.database import Database
 from ..store.jobs import JobRepository
 from ..vivix.models import ModelInfo
@@ -29,6 +32,9 @@ if TYPE_CHECKING:
     from ..moderation.audit import AuditLog
 
 VARIATION_COUNTS = (2, 4)
+
+DeleteHook = Callable[[Transaction, Job, int, datetime], Awaitable[object]]
+"""Runs inside the transaction that records a deletion: ``(tx, job, deleted by, at)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,7 @@ class ResultActions:
         self.generation = generation
         self.clock = clock
         self.rng = rng or random.Random()
+        self.delete_hooks: list[DeleteHook] = []  # e.g. a contest disqualifying the entry
         self.audit = audit
 
     # -- what a result offers -----------------------------------------------------------
@@ -176,8 +183,11 @@ class ResultActions:
         job = await self.source(job_id)
         if by != job.member_id and not may_manage:
             raise NotYourResultError()
+        at = self.clock()
         async with self.db.transaction() as tx:
-            await self.jobs.mark_deleted(tx, job.id, by=by, at=self.clock())
+            await self.jobs.mark_deleted(tx, job.id, by=by, at=at)
+            for hook in self.delete_hooks:
+                await hook(tx, job, by, at)
         if self.audit is not None:
             await self.audit.result_deleted(job, by)
         return job

@@ -12,7 +12,6 @@ should recognise its own post if it must be exactly once).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
@@ -54,7 +53,8 @@ class ContestScheduler:
         self._tasks = tasks
         self.announcer = announcer
         self._contests = ContestRepository()
-        self._wake = asyncio.Event()
+        self._kicked = False
+        self._sleeper: asyncio.Task[None] | None = None
         self._failing = False
 
     # -- one pass ------------------------------------------------------------------------------
@@ -119,7 +119,9 @@ class ContestScheduler:
 
     def kick(self) -> None:
         """Look at the timers again now (a contest was created or a phase ended early)."""
-        self._wake.set()
+        self._kicked = True
+        if self._sleeper is not None:
+            self._sleeper.cancel()
 
     async def seconds_to_next(self) -> float | None:
         async with self._db.read() as conn:
@@ -130,7 +132,7 @@ class ContestScheduler:
 
     async def _forever(self, sleep: Sleep) -> None:
         while True:
-            self._wake.clear()
+            self._kicked = False
             try:
                 await self.run_due()
                 delay = await self.seconds_to_next()
@@ -143,6 +145,13 @@ class ContestScheduler:
             await sleep(wait)
 
     async def _sleep(self, seconds: float) -> None:
-        """Until ``seconds`` pass or ``kick()`` is called."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        """Until ``seconds`` pass or ``kick()`` is called: a plain ``asyncio.sleep`` in a task that
+        ``kick()`` cancels (a simulated clock, as SimCord's, can see through it; an Event it cannot)."""
+        if self._kicked:
+            return
+        self._sleeper = asyncio.ensure_future(asyncio.sleep(seconds))
+        try:
+            await asyncio.wait({self._sleeper})
+        finally:
+            self._sleeper.cancel()
+            self._sleeper = None

@@ -13,11 +13,11 @@ from ..dispatch import Delivery, Progress
 from ..jobs import Job, JobOutcome, JobStatus
 from ..media import MediaFetcher
 from ..tasks import TaskSupervisor
+from .contest_buttons import posted_result_view
 from .edit_budget import EditBudget, EditPriority
 from .embeds import job_footer, status_embed
 from .redaction import redact_embed
 from .reference_form import message_images
-from .result_buttons import result_view
 from .result_post import compose_result, upload_limit
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class DiscordNotifier:
             post = await compose_result(job, self._model_name(job), self.media, upload_limit(channel, limit))
             try:
                 message = await channel.send(post.content, embeds=post.embeds, files=post.files,
-                                             allowed_mentions=mentions, view=self._buttons(job))
+                                             allowed_mentions=mentions, view=await self._buttons(job))
                 return Delivery("channel", message.id)
             except (discord.Forbidden, discord.NotFound) as err:
                 log.info("Cannot post job %s in channel %s (%s); sending by DM",
@@ -116,12 +116,12 @@ class DiscordNotifier:
         images = message_images(message)
         return images[number - 1] if 1 <= number <= len(images) else None
 
-    def _buttons(self, job: Job) -> discord.ui.View:
-        """The result's action buttons (re-roll, vary, ... info, delete), for a post in a server;
-        none for a cancelled job."""
+    async def _buttons(self, job: Job) -> discord.ui.View:
+        """The result's action buttons (re-roll, vary, ... info, delete, and its contest buttons),
+        for a post in a server; none for a cancelled job."""
         if job.outcome not in (JobOutcome.COMPLETED, JobOutcome.FAILED):
             return discord.ui.View(timeout=None)
-        return result_view(job, self.bot.services.actions.offers(job))
+        return await posted_result_view(self.bot, job)
 
     async def _dm_channel(self, user_id: int) -> discord.DMChannel:
         user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
