@@ -39,6 +39,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.prefer",
     "cogs.contests",
     "cogs.policy",
+    "cogs.moderation",
 )
 
 

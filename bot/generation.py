@@ -32,6 +32,7 @@ from .vivix.models import ModelInfo
 
 if TYPE_CHECKING:
     from .confirmations import AwaitingConfirmation, Confirmations
+    from .moderation.audit import AuditLog
     from .workspace.preferences import Preferences
 
 DOUBLE_CLICK_WINDOW = timedelta(seconds=10)
@@ -74,7 +75,8 @@ class GenerationRequest:
 class GenerationService:
     def __init__(self, *, db: Database, jobs: JobRepository, ledger: CreditLedger, catalog: Catalog,
                  dispatcher: Dispatcher, clock: Clock, preferences: Preferences | None = None,
-                 confirmations: Confirmations | None = None, policy: PolicyService | None = None) -> None:
+                 confirmations: Confirmations | None = None, policy: PolicyService | None = None,
+                 audit: AuditLog | None = None) -> None:
         self.db = db
         self.jobs = jobs
         self.ledger = ledger
@@ -84,6 +86,7 @@ class GenerationService:
         self.preferences = preferences
         self.confirmations = confirmations
         self.policy = policy
+        self.audit = audit
 
     def resolve_model(self, slug: str | None, category: str | None) -> ModelInfo:
         """The model to use, or a ParamValidationError naming the problem."""
@@ -210,6 +213,8 @@ class GenerationService:
             async with self.db.transaction() as tx:
                 await self.jobs.set_status_message(tx, job_id, status_message_id)
         self.dispatcher.kick()
+        if self.audit is not None:
+            await self.audit.job_started(job_id, status_message_id)
 
     def position_of(self, job_id: str) -> int | None:
         """The job's place in line (1 = next), or None once it is submitted."""

@@ -18,6 +18,8 @@ from .dispatch import Checkpoint, Notifier, Pauses
 from .dispatch.dispatcher import Dispatcher
 from .generation import GenerationService
 from .ledger import CreditLedger, LedgerDefaults
+from .moderation.audit import RefusalsToAudit
+from .moderation.service import Moderation
 from .ops.alerts import Alerts, AlertSink, LogOnlySink
 from .ops.metrics import BotMetrics, QueueSnapshot
 from .ops.wallet import WalletWatch
@@ -72,6 +74,7 @@ class Services:
     confirmations: Confirmations
     contests: ContestService
     policy: PolicyService
+    moderation: Moderation
 
     @classmethod
     async def open(
@@ -106,15 +109,19 @@ class Services:
         confirmations = Confirmations(db, clock)
         policy = PolicyService(db=db, repo=PolicyRepository(), clock=clock,
                                operator_terms=load_blocklist(settings.blocklist_file), cancel=dispatcher.cancel)
+        moderation = Moderation.build(db, clock, tasks)
+        dispatcher.ctx.audit = moderation.audit
+        policy.subscribe(RefusalsToAudit(moderation.audit))  # refusals go to the audit log and its channel
         generation = GenerationService(db=db, jobs=jobs, ledger=ledger, catalog=catalog, dispatcher=dispatcher,
                                        clock=clock, preferences=preferences, confirmations=confirmations,
-                                       policy=policy)
-        actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock)
+                                       policy=policy, audit=moderation.audit)
+        actions = ResultActions(db=db, jobs=jobs, catalog=catalog, generation=generation, clock=clock,
+                                audit=moderation.audit)
         contests = ContestService(db=db, ledger=ledger, clock=clock, tasks=tasks, generation=generation)
         actions.delete_hooks.append(disqualify_in)  # a deleted entry leaves its contest
         services = cls(settings, clock, tasks, db, vivix, catalog, ledger, jobs, dispatcher, generation, actions,
                        notifier, alerts, wallet, metrics, preferences, Gallery(db=db, jobs=jobs, clock=clock),
-                       confirmations, contests, policy)
+                       confirmations, contests, policy, moderation)
         metrics.set_queue_source(services.queue_snapshot)
         return services
 

@@ -29,6 +29,7 @@ from .requests import Action, Actor
 
 if TYPE_CHECKING:
     from ..confirmations import AwaitingConfirmation
+    from ..moderation.audit import AuditLog
 
 VARIATION_COUNTS = (2, 4)
 
@@ -50,7 +51,7 @@ class ActionOffer:
 class ResultActions:
     def __init__(
         self, *, db: Database, jobs: JobRepository, catalog: Catalog, generation: GenerationService, clock: Clock,
-        rng: random.Random | None = None,
+        rng: random.Random | None = None, audit: AuditLog | None = None,
     ) -> None:
         self.db = db
         self.jobs = jobs
@@ -59,6 +60,7 @@ class ResultActions:
         self.clock = clock
         self.rng = rng or random.Random()
         self.delete_hooks: list[DeleteHook] = []  # e.g. a contest disqualifying the entry
+        self.audit = audit
 
     # -- what a result offers -----------------------------------------------------------
 
@@ -186,5 +188,7 @@ class ResultActions:
             await self.jobs.mark_deleted(tx, job.id, by=by, at=at)
             for hook in self.delete_hooks:
                 await hook(tx, job, by, at)
+        if self.audit is not None:
+            await self.audit.result_deleted(job, by)
         return job
 

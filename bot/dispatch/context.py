@@ -9,6 +9,7 @@ from ..catalog import Catalog
 from ..clock import Clock
 from ..jobs import Job
 from ..ledger import CreditLedger
+from ..moderation.audit import AuditLog
 from ..ops.alerts import Alerts
 from ..ops.metrics import BotMetrics
 from ..ops.wallet import WalletWatch
@@ -41,6 +42,7 @@ class DispatchContext:
     queue: QueueIndex = field(default_factory=QueueIndex)
     pauses: Pauses = field(default_factory=Pauses)
     checkpoint: Checkpoint | None = None
+    audit: AuditLog | None = None  # cancels go to the server's audit log (bot/services.py sets it)
     closed: bool = False
 
     def now(self) -> float:

@@ -135,6 +135,8 @@ class Finisher:
         assert finished is not None, "a finished job is never deleted"
         ctx.metrics.credits_released(finished.held)
         await self.messenger.deliver(finished)
+        if ctx.audit is not None:
+            await ctx.audit.job_cancelled(finished, by)
         return finished
 
     async def cancel_rendering(self, job_id: str, by: int) -> Job | None:
@@ -149,4 +151,6 @@ class Finisher:
         if job is not None:
             self.messenger.rendering_cancelled(job.id)
             await self.messenger.notify(job, cancelling=True)
+            if ctx.audit is not None:
+                await ctx.audit.job_cancelled(job, by, rendering=True)
         return job

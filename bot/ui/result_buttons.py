@@ -23,6 +23,7 @@ from .actor import actor_of
 from .errors import reply_error, send_ephemeral
 from .job_info import job_info_embed
 from .reference_form import message_images
+from .report_buttons import ReportButton
 from .start import answer_and_start
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class ResultButton(
 
 
 def result_view(job: Job, offers: list[ActionOffer]) -> discord.ui.View:
-    """The buttons of a posted result: its actions with their costs, then Info and Delete."""
+    """The buttons of a posted result: its actions with their costs, then Info, Report and Delete."""
     view = discord.ui.View(timeout=None)
     many = len(job.output_urls) > 1
     for offer in offers:
@@ -92,6 +93,8 @@ def result_view(job: Job, offers: list[ActionOffer]) -> discord.ui.View:
         view.add_item(ResultButton(offer.action, job.id, n, label=f"{name} · {offer.cost:,} cr",
                                    row=ROWS[offer.action]))
     view.add_item(ResultButton(INFO, job.id, row=ROWS[INFO]))
+    if job.outcome is JobOutcome.COMPLETED:  # any member may flag it to the server's log channel
+        view.add_item(ReportButton(job.id, row=ROWS[INFO]))
     if job.outcome in (JobOutcome.COMPLETED, JobOutcome.FAILED):
         view.add_item(ResultButton(DELETE, job.id, row=ROWS[DELETE]))
     return view

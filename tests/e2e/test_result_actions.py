@@ -50,7 +50,8 @@ async def test_a_result_offers_its_actions_with_their_costs(world: World) -> Non
     _, posted = await _made(world, world.alice, number_results=2)
     labels = _labels(posted)
     assert [label.split(" · ")[0] for label in labels] == [
-        "Re-roll", "Vary x2", "Vary x4", "Remix", "Upscale 1", "Upscale 2", "Animate 1", "Animate 2", "Info", "Delete",
+        "Re-roll", "Vary x2", "Vary x4", "Remix", "Upscale 1", "Upscale 2", "Animate 1", "Animate 2", "Info", "Report",
+        "Delete",
     ]
     flux = bot_of(world.env).services.catalog.get(FLUX)
     assert flux is not None
