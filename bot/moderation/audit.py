@@ -166,7 +166,7 @@ class AuditLog:
         await self.record(self.event(AuditKind.REFUSED, guild_id, member_id, member_id=member_id, details=details))
 
     async def admin_change(self, guild_id: int, actor_id: int, command: str, options: Mapping[str, str]) -> None:
-        """An admin changed a setting (a /quota, /moderation or /policy command that succeeded)."""
+        """An admin changed a setting (a /quota or /policy command that succeeded)."""
         await self.record(self.event(AuditKind.ADMIN, guild_id, actor_id, details={
             "command": command, "options": dict(options), "status": "changed",
         }))

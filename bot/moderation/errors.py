@@ -13,7 +13,7 @@ class NoLogChannelError(ModerationError):
     def __init__(self) -> None:
         super().__init__(
             "🚩 This server has no log channel for reports; ask its admins to set one "
-            "(`/moderation log-channel`). Nothing was sent."
+            "(`/policy log-channel`). Nothing was sent."
         )
 
 

@@ -1,4 +1,4 @@
-"""``/moderation export``: a server's jobs, ledger or audit events as CSV, streamed from the
+"""``/policy export``: a server's jobs, ledger or audit events as CSV, streamed from the
 database a page at a time (keyset, never OFFSET), spooled to a temporary file that stays in memory
 while small and moves to disk when large, and gzipped once it grows past a threshold. A year of
 jobs never sits in memory as rows or as one string.

@@ -1,5 +1,5 @@
 """``Moderation``: the log channel, the audit log, reports and exports of a server, built once
-(bot/services.py) and shared by the hooks in the core and the /moderation cog."""
+(bot/services.py) and shared by the hooks in the core and the moderation cog."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from ..jobs import Job
 from ..media import Media, MediaFetcher
 from . import contests as text
 from .contest_votes import VoteButton
+from .places import messageable
 from .reference_form import message_images
 from .result_post import upload_limit
 
@@ -56,13 +57,7 @@ class ContestPosts:
     # -- places --------------------------------------------------------------------------------
 
     async def channel(self, channel_id: int) -> discord.abc.Messageable | None:
-        channel = self.bot.get_channel(channel_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(channel_id)
-            except (discord.NotFound, discord.Forbidden):
-                return None
-        return channel if isinstance(channel, discord.abc.Messageable) else None
+        return await messageable(self.bot, channel_id)
 
     async def _thread(self, contest: Contest) -> discord.abc.Messageable | None:
         thread = await self.channel(contest.channel_id)

@@ -16,6 +16,7 @@ from ..tasks import TaskSupervisor
 from .contest_buttons import posted_result_view
 from .edit_budget import EditBudget, EditPriority
 from .embeds import job_footer, status_embed
+from .places import messageable
 from .redaction import redact_embed
 from .reference_form import message_images
 from .result_post import compose_result, upload_limit
@@ -45,13 +46,7 @@ class DiscordNotifier:
         return model.display_name if model else job.model
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
-        channel = self.bot.get_channel(channel_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(channel_id)
-            except (discord.NotFound, discord.Forbidden):
-                return None
-        return channel if isinstance(channel, discord.abc.Messageable) else None
+        return await messageable(self.bot, channel_id)
 
     async def job_updated(self, job: Job, progress: Progress | None = None) -> None:
         """Edit the job's public status message: final states at once, progress through the

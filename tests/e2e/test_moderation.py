@@ -50,7 +50,7 @@ async def _made(world: World, prompt: str = "a lighthouse") -> tuple[Job, discor
 
 async def _with_log_channel(world: World) -> simcord.ChannelHandle:
     log_channel = world.guild.create_text_channel("mod-log")
-    answer = await world.admin.slash(world.channel, "moderation log-channel", channel=log_channel)
+    answer = await world.admin.slash(world.channel, "policy log-channel", channel=log_channel)
     assert answer.ephemeral and f"now posted in <#{log_channel.id}>" in answer.response.content
     return log_channel
 
@@ -154,7 +154,7 @@ async def test_the_log_channel_gets_a_job_start_and_its_cancel(world: World, san
 async def test_an_export_is_a_csv_attachment_with_the_rows(world: World, what: str) -> None:
     job, _ = await _made(world, prompt='a "quoted", comma prompt')
 
-    answer = await world.admin.slash(world.channel, "moderation export", what=what)
+    answer = await world.admin.slash(world.channel, "policy export", what=what)
 
     assert answer.ephemeral
     [attachment] = answer.response.attachments
@@ -170,14 +170,14 @@ async def test_an_export_is_a_csv_attachment_with_the_rows(world: World, what: s
     assert f"{len(rows):,} {what} rows" in answer.response.content
 
 
-async def test_moderation_is_hidden_and_checked_again(world: World) -> None:
-    assert {"moderation log-channel", "moderation export"} <= set(world.admin.available_commands(world.channel))
-    assert not {c for c in world.alice.available_commands(world.channel) if c.startswith("moderation")}
+async def test_log_channel_and_export_are_hidden_and_checked_again(world: World) -> None:
+    assert {"policy log-channel", "policy export"} <= set(world.admin.available_commands(world.channel))
+    assert not {c for c in world.alice.available_commands(world.channel) if c.startswith("policy")}
     commands = await bot_of(world.env).tree.fetch_commands()
-    moderation = next(command for command in commands if command.name == "moderation")
-    world.guild.set_command_permissions(moderation, {world.alice: True})  # an override lets her see it
+    policy = next(command for command in commands if command.name == "policy")
+    world.guild.set_command_permissions(policy, {world.alice: True})  # an override lets her see it
 
-    for name in ("moderation export", "moderation log-channel"):
+    for name in ("policy export", "policy log-channel"):
         answer = await world.alice.slash(world.channel, name)
         assert answer.ephemeral and "**Manage Server**" in answer.response.content
     simcord.assert_error(world.env, app_commands.MissingPermissions)

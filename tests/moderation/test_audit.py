@@ -66,7 +66,7 @@ async def test_clearing_the_log_channel_stops_the_posts_at_once(db: Database, mo
     await moderation.channels.set(GUILD, LOG_CHANNEL, by=MOD)
     await moderation.channels.set(GUILD, None, by=MOD)
 
-    await moderation.audit.admin_change(GUILD, MOD, "/moderation log-channel", {})
+    await moderation.audit.admin_change(GUILD, MOD, "/policy log-channel", {})
     await moderation.audit.drain()
 
     assert sink.posted == [] and len(await _kept(db)) == 1
