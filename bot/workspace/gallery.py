@@ -83,6 +83,12 @@ class Gallery:
             entries = await self.repo.page(conn, guild_id, member_id, filters, offset=offset, limit=PAGE_SIZE)
         return GalleryPage(guild_id, member_id, query_id, filters, entries, offset, total)
 
+    async def recent(self, guild_id: int, member_id: int, contains: str, limit: int = 25) -> list[Job]:
+        """The member's newest results whose prompt holds ``contains``: /mine share's choices (nothing stored)."""
+        async with self.db.read() as conn:
+            return await self.repo.page(conn, guild_id, member_id, make_filters(None, None, contains),
+                                        offset=0, limit=limit)
+
     async def models(self, guild_id: int, member_id: int, query: str) -> list[tuple[str, str]]:
         """(model, category) of the member's results whose slug holds ``query``: the model filter's choices."""
         async with self.db.read() as conn:

@@ -10,9 +10,10 @@ import simcord
 from bot.config import Settings
 from bot.jobs import Job
 from bot.ui.result_buttons import custom_id
+from bot.workspace.errors import NotShareableError
 
 from .conftest import World, restart
-from .helpers import bot_of, results_for, run_for
+from .helpers import assert_refused, bot_of, results_for, run_for
 
 FLUX, GROK, SONG = "flux-2-flash", "grok-imagine-image-quality", "stable-audio-2.5"
 
@@ -153,6 +154,23 @@ async def test_share_posts_one_result_publicly_with_its_buttons(world: World) ->
     assert not bobs.ephemeral
     made = [j for j in (await _jobs(world)).values() if j.source_job_id == whale.id]
     assert [j.member_id for j in made] == [world.bob.id]  # charged to whoever clicks
+
+
+async def test_the_share_option_posts_a_chosen_result(world: World) -> None:
+    jobs = await _history(world)
+    whale = jobs["a blue whale"]
+
+    choices = await world.alice.autocomplete(world.channel, "mine", "share", "whale")
+    assert [c["value"] for c in choices] == [whale.id]
+    shared = await world.alice.slash(world.channel, "mine", share=whale.id)
+
+    assert not shared.ephemeral
+    assert shared.response.content == f"📣 <@{world.alice.id}> shares a result"
+    assert shared.response.embeds[0].footer.text == f"shared from job {whale.short_id}"
+    bobs_fox = jobs["bob's red fox"]
+    refused = await world.alice.slash(world.channel, "mine", share=bobs_fox.id)
+    assert refused.ephemeral and "Only the member who made a result can share it" in refused.response.content
+    assert_refused(world.env, NotShareableError)
 
 
 async def test_model_autocomplete_offers_the_members_own_models(world: World) -> None:
