@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from ..ops.alerts import Alert, Incident
+from .places import messageable
 
 if TYPE_CHECKING:
     from ..client import VivixBot
@@ -47,8 +48,8 @@ class DiscordAlertSink:
         if channel_id is None:
             return
         try:
-            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-            if not isinstance(channel, discord.abc.Messageable):
+            channel = await messageable(self.bot, channel_id)
+            if channel is None:
                 log.warning("OPERATOR_LOG_CHANNEL_ID %s is not a channel the bot can post in", channel_id)
                 return
             await channel.send(embed=embed)

@@ -10,6 +10,7 @@ import discord
 
 from ..moderation.audit import AuditKind
 from ..store.audit import AuditEvent
+from .places import messageable
 from .redaction import redact_embed
 from .report_buttons import report_view
 
@@ -90,8 +91,8 @@ class DiscordAuditSink:
                         event.kind, channel_id, event.guild_id, err.status)
 
     async def _post(self, channel_id: int, event: AuditEvent) -> None:
-        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
+        channel = await messageable(self.bot, channel_id)
+        if channel is None:
             log.warning("The log channel %s of server %s is not a channel the bot can post in",
                         channel_id, event.guild_id)
             return
