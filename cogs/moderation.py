@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 manage_server = app_commands.checks.has_permissions(manage_guild=True)
 
 AUDITED_GROUPS = frozenset({"quota", "policy"})
+AUDITED_COMMANDS = frozenset({"contest create", "contest close", "contest cancel"})  # a contest's admin changes
 READ_ONLY = frozenset({
     "quota show", "quota history", "quota usage", "quota defaults show", "policy export", "policy show",
     "policy blocklist list",
@@ -139,7 +140,8 @@ class ModerationCog(commands.Cog):
     ) -> None:
         """Every admin change that succeeded: who ran which command with which options."""
         name = command.qualified_name
-        if interaction.guild is None or name.split(" ", 1)[0] not in AUDITED_GROUPS or name in READ_ONLY:
+        audited = name.split(" ", 1)[0] in AUDITED_GROUPS or name in AUDITED_COMMANDS
+        if interaction.guild is None or not audited or name in READ_ONLY:
             return
         options = {option: _shown(value) for option, value in interaction.namespace}
         await self.moderation.audit.admin_change(interaction.guild.id, interaction.user.id, f"/{name}", options)

@@ -182,3 +182,17 @@ async def test_log_channel_and_export_are_hidden_and_checked_again(world: World)
         assert answer.ephemeral and "**Manage Server**" in answer.response.content
     simcord.assert_error(world.env, app_commands.MissingPermissions)
     assert await bot_of(world.env).services.moderation.channels.get(world.guild.id) is None
+
+
+async def test_a_contests_admin_changes_are_logged_and_an_entry_is_not(world: World) -> None:
+    log_channel = await _with_log_channel(world)
+    made = await world.admin.slash(world.channel, "contest create", title="Foxes", theme="a fox", entry_hours=1.0,
+                                   vote_hours=1.0, prizes="100")
+    assert made.ephemeral
+    await world.alice.slash(world.channel, "contest list")
+
+    async with bot_of(world.env).services.db.read() as conn:
+        commands = [str(row[0]) for row in await conn.fetch_all(
+            "SELECT json_extract(details_json, '$.command') FROM audit_event WHERE kind = 'admin' ORDER BY id")]
+    assert commands == ["/policy log-channel", "/contest create"]
+    assert _titles(log_channel)[-1] == "⚙️ Admin change"
