@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.store.connections import Reader, Transaction
+from bot.store.connections import Reader, Row, Transaction
 from bot.store.timestamps import from_db_time, to_db_time
 
 _COLUMNS = (
@@ -37,7 +36,7 @@ class GuildCredit:
         return self.available - self.bonus_pool
 
 
-def _from_row(row: sqlite3.Row) -> GuildCredit:
+def _from_row(row: Row) -> GuildCredit:
     return GuildCredit(
         guild_id=row["guild_id"],
         allowance=row["allowance"],
