@@ -16,7 +16,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from .vivix.client import DEFAULT_BASE_URL
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-SECRET_FIELDS = frozenset({"discord_token", "vivix_api_key", "database_url"})
+SECRET_FIELDS = frozenset({"discord_token", "vivix_api_key"})
+NEVER_ECHOED = SECRET_FIELDS | {"database_url"}  # a database URL may carry a password
 QUOTES = ("\"", "'")
 
 HINTS: dict[str, str] = {
@@ -244,7 +245,7 @@ def describe_errors(err: ValidationError) -> str:
             missing.append(env)
             continue
         hint = HINTS.get(name, item["msg"].removeprefix("Value error, "))
-        shown = "" if name in SECRET_FIELDS else f" (got {str(given)[:40]!r})"
+        shown = "" if name in NEVER_ECHOED else f" (got {str(given)[:40]!r})"
         invalid.append(f"{env} must be {hint}{shown}" if name in HINTS else f"{env}: {hint}{shown}")
     parts = []
     if missing:
