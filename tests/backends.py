@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import sqlite3
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -104,3 +105,7 @@ def db_target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> s
     if backend == "postgresql":
         return str(request.getfixturevalue("postgres_url"))
     return tmp_path / "data" / "bot.sqlite3"
+
+
+# What each engine raises when a constraint (CHECK, UNIQUE, FOREIGN KEY, a guarding trigger) refuses a write.
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)

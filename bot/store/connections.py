@@ -56,6 +56,14 @@ class Reader(ABC):
         SELECT whose row the transaction is about to change (SQLite's writer is already exclusive)."""
         return ""
 
+    def json_text(self, column: str, key: str) -> str:
+        """SQL for the text of top-level ``key`` in the JSON text ``column``."""
+        return f"json_extract({column}, '$.{key}')" if self.dialect == "sqlite" else f"({column}::jsonb ->> '{key}')"
+
+    def position(self, haystack: str, needle: str) -> str:
+        """SQL for where ``needle`` first occurs in ``haystack`` (1-based, 0 when absent): literal text, no wildcards."""
+        return f"instr({haystack}, {needle})" if self.dialect == "sqlite" else f"strpos({haystack}, {needle})"
+
 
 class Transaction(Reader):
     """A write transaction."""
