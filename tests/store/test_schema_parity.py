@@ -19,7 +19,6 @@ names it, and each test gets a database of its own, dropped afterwards.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import sqlite3
@@ -28,12 +27,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
 
 from bot.store import Database
 from bot.store.migrator import load_migrations
+from tests.backends import with_database
 
 ROWID_TABLES = {"jobs", "policy_term"}
 BASELINE_VERSION = 12
@@ -145,18 +145,14 @@ def _read_sqlite(conn: sqlite3.Connection) -> Schema:
 
 
 @pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    """A fresh, empty database on the TEST_POSTGRES_URL server; dropped afterwards."""
-    server = os.environ.get("TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("TEST_POSTGRES_URL is not set (start one: python -m tests.pg_server start /tmp/pg)")
-    asyncpg = pytest.importorskip("asyncpg", reason="asyncpg is not installed")
+async def pg_url(postgres_server: str) -> AsyncIterator[str]:
+    """A fresh, empty database (not the suite's migrated template); dropped afterwards."""
     name = f"t_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect(server)
+    admin = await asyncpg.connect(postgres_server)
     try:
         await admin.execute(f"CREATE DATABASE {name}")
         try:
-            yield urlsplit(server)._replace(path=f"/{name}").geturl()
+            yield with_database(postgres_server, name)
         finally:
             await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
     finally:
@@ -164,30 +160,9 @@ async def pg_url() -> AsyncIterator[str]:
 
 
 async def _migrate_postgres(url: str) -> None:
-    """Apply migrations/postgres/ like the migrator will: each file one script in one transaction,
-    its version recorded in schema_version. Once Database.open takes a postgresql:// URL, this
-    body becomes ``await (await Database.open(url)).close()``."""
-    import asyncpg
-
-    folder = resources.files("bot.store").joinpath("migrations", "postgres")
-    files = sorted(entry for entry in folder.iterdir() if entry.name.endswith(".sql"))
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(
-            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        for entry in files:
-            version, name = entry.name.removesuffix(".sql").split("_", 1)
-            async with conn.transaction():
-                await conn.execute(entry.read_text(encoding="utf-8"))
-                await conn.execute(
-                    "INSERT INTO schema_version VALUES ($1, $2, to_char(now() AT TIME ZONE 'UTC', "
-                    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))",
-                    int(version),
-                    name,
-                )
-    finally:
-        await conn.close()
+    """The real migrator, from empty."""
+    database = await Database.open(url)
+    await database.close()
 
 
 _PG_CONSTRAINTS = """
