@@ -71,9 +71,10 @@ class LeaderElection:
             conn: asyncpg.Connection | None = None
             try:
                 conn = await asyncpg.connect(self._url, server_settings={"application_name": self._name})
-                while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+                while True:  # polling is the point: the lock is another process's until it dies
+                    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+                        return conn
                     await asyncio.sleep(self.retry)
-                return conn
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
                 log.warning("leader election: the database is unreachable (%s); trying again", type(err).__name__)
                 if conn is not None:
