@@ -58,10 +58,10 @@ class LeaderElection:
         """Campaign until elected, then lead until the connection is lost (``on_lost``)."""
         conn = await self._campaign()
         self.is_leader = True
-        self.elected.set()
         log.info("pid %d became the leader: this process now runs the dispatcher", os.getpid())
         try:
             await self._on_elected()
+            self.elected.set()  # leading, with the leader's part started
             await self._watch(conn)
         finally:
             await _close(conn)

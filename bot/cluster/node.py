@@ -43,7 +43,7 @@ class Cluster:
         )
         self.listener = Listener(
             url, {QUEUE: self._job_queued, CONTROL: self._control, CATALOG: self._catalog_changed},
-            on_connect=self._catch_up, retry=retry,
+            on_connect=self._listening, retry=retry,
         )
 
     @property
@@ -67,6 +67,12 @@ class Cluster:
         while True:
             await asyncio.sleep(self.poll_seconds)
             await self._catch_up()
+
+    async def _listening(self) -> None:
+        """(Re)connected: what was announced while no one listened is read from the database."""
+        if not self.is_leader:
+            await self._catalog.refresh()
+        await self._catch_up()
 
     async def _catch_up(self) -> None:
         if self.is_leader and self._dispatcher.active:

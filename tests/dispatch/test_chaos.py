@@ -226,6 +226,8 @@ class Process:
             ),
         )
         await services.start()
+        if services.cluster is not None:  # PostgreSQL: the only process, so the leader once elected
+            await asyncio.wait_for(services.cluster.elected.wait(), 10)
         self._services = services
 
     async def checkpoint(self, point: str, job: Job) -> None:
