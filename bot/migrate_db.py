@@ -245,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NotVerified as err:
         print(f"not verified, rolled back: {err}", file=sys.stderr)
         return FAILED
-    except (TransferError, StoreError, asyncpg.PostgresError, sqlite3.Error, OSError) as err:
+    except (TransferError, StoreError, asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error, OSError) as err:
         print(f"failed, nothing committed: {err}", file=sys.stderr)
         return FAILED
     width = max(map(len, outcome.copied), default=0)
