@@ -17,6 +17,7 @@ from .vivix.client import DEFAULT_BASE_URL
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 SECRET_FIELDS = frozenset({"discord_token", "vivix_api_key"})
+NEVER_ECHOED = SECRET_FIELDS | {"database_url"}  # a database URL may carry a password
 QUOTES = ("\"", "'")
 
 HINTS: dict[str, str] = {
@@ -28,6 +29,8 @@ HINTS: dict[str, str] = {
     "default_guild_allowance": "a whole number of credits, 0 or more",
     "discord_retry_seconds": "a number of seconds greater than 0",
     "discord_retry_max_seconds": "a number of seconds greater than 0",
+    "database_url": "a postgresql://user:password@host:5432/dbname URL, or empty for the SQLite file",
+    "shard_ids": "a comma-separated list of shard numbers below SHARD_COUNT, e.g. 0,1",
 }
 
 
@@ -48,6 +51,14 @@ class Settings(BaseSettings):
         default=DEFAULT_BASE_URL, description="the API's base URL; point it at the sandbox to try the bot")
     database_path: Path = Field(
         default=Path("data/bot.sqlite3"), description="the SQLite file; its folder is created on first run")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host/db to share one database between several processes "
+                    "(empty: the SQLite file DATABASE_PATH)")
+    shard_count: int | None = Field(
+        default=None, ge=1, description="how many gateway shards the bot runs in all, over every process (empty: one)")
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(
+        default=None, description="the shards this process runs, e.g. 0,1 (empty: all of SHARD_COUNT)")
     owner_ids: Annotated[frozenset[int], NoDecode] = Field(
         default=frozenset(), description="comma-separated Discord user ids of the operators (/operator)")
     dev_guild_id: int | None = Field(
@@ -134,6 +145,40 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("not a postgresql:// URL")
+        return value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shards(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("not a list of shard numbers")
+            return tuple(int(part) for part in parts)
+        if isinstance(value, int):
+            return (value,)
+        return value
+
+    @model_validator(mode="after")
+    def _check_shards(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise PydanticCustomError("shards", "SHARD_IDS needs SHARD_COUNT (how many shards in all)")
+            if not self.shard_ids or any(shard >= self.shard_count for shard in self.shard_ids):
+                raise PydanticCustomError(
+                    "shards", "SHARD_IDS must be numbers below SHARD_COUNT ({count})", {"count": self.shard_count})
+        return self
+
+    @property
+    def database_target(self) -> str | Path:
+        """What ``Database.open`` takes: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url.get_secret_value() if self.database_url is not None else self.database_path
+
     @property
     def operator_guild(self) -> int | None:
         """The server /operator is registered in, or None: global, usable only in the bot's DMs."""
@@ -142,6 +187,7 @@ class Settings(BaseSettings):
     @field_validator(
         "dev_guild_id", "operator_guild_id", "default_member_day_cap", "default_member_cycle_cap",
         "operator_log_channel_id", "wallet_alert_below", "health_port", "blocklist_file",
+        "database_url", "shard_count", "shard_ids",
         mode="before",
     )
     @classmethod
@@ -184,6 +230,9 @@ def describe_errors(err: ValidationError) -> str:
     missing: list[str] = []
     invalid: list[str] = []
     for item in err.errors():
+        if item["type"] == "shards":
+            invalid.append(item["msg"])
+            continue
         if item["type"] == "unmatched_quote":
             names = (item.get("ctx") or {}).get("names", "?")
             invalid.append(f"{names}: a value starts or ends with a quote that is not matched at the other "
@@ -196,7 +245,7 @@ def describe_errors(err: ValidationError) -> str:
             missing.append(env)
             continue
         hint = HINTS.get(name, item["msg"].removeprefix("Value error, "))
-        shown = "" if name in SECRET_FIELDS else f" (got {str(given)[:40]!r})"
+        shown = "" if name in NEVER_ECHOED else f" (got {str(given)[:40]!r})"
         invalid.append(f"{env} must be {hint}{shown}" if name in HINTS else f"{env}: {hint}{shown}")
     parts = []
     if missing:

@@ -175,8 +175,6 @@ class GenerationService:
         )
 
         async def hold_and_store(tx: Transaction) -> None:
-            if request.source_job_id is not None and request.action is not None:
-                await self._refuse_a_double_click(tx, job)  # sees earlier units of the batch too
             if hold_in is not None:
                 await hold_in(tx, job)
             else:
@@ -184,6 +182,10 @@ class GenerationService:
                     tx, request.guild_id, request.member_id, amount, job.id,
                     role_ids=tuple(request.role_ids), model=model.slug,
                 )
+            if request.source_job_id is not None and request.action is not None:
+                # After the hold, which locks the server's credits (PostgreSQL), so a second click
+                # waits for the first's commit and sees its job; SQLite's batch sees earlier units.
+                await self._refuse_a_double_click(tx, job)
             await self.jobs.insert(tx, job)
 
         placed: list[Progress] = []

@@ -91,7 +91,7 @@ class Services:
         ``alert_sink`` tells the operators (default: the log line alone)."""
         tuning = tuning or DispatchTuning()
         tasks = tasks or TaskSupervisor()
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database_target)
         metrics = BotMetrics(clock=clock)
         vivix = VivixClient(settings.vivix_base_url, settings.vivix_api_key.get_secret_value(),
                             observer=metrics.api_call)

@@ -24,3 +24,7 @@ def state(clock: SandboxClock) -> SandboxState:
 def server(state: SandboxState) -> Iterator[SandboxServer]:
     with SandboxServer(state) as running:
         yield running
+
+
+# Both database engines (tests.backends): `backend`, `db_target`, `postgres_url`, `postgres_server`.
+from tests.backends import backend, db_target, postgres_server, postgres_url  # noqa: E402, F401

@@ -163,18 +163,19 @@ class PoolHolds(LedgerBase):
         hold = await self._holds.get(tx, key)
         if hold is None:
             raise UnknownHoldError(key)
+        now = self._now()
+        guild = await current_guild(tx, hold.guild_id, now, self.defaults)
+        hold = await self._holds.get(tx, key) or hold  # again, now under the server's lock (PostgreSQL)
         left = hold.amount if hold.is_open else 0
         if amount > left:
             raise PoolExhaustedError(key, amount, left)
-        now = self._now()
-        guild = await current_guild(tx, hold.guild_id, now, self.defaults)
         if amount == hold.amount:
             closed = await self._holds.close(
                 tx, key, status="released", charged=0, caps_used=0, bonus_used=0, now=now
             )
         else:
             closed = await self._holds.shrink(tx, key, amount)
-        assert closed, f"pool {key} changed under the write lock"  # one writer: cannot happen
+        assert closed, f"pool {key} changed under the server's lock"  # cannot happen
         await self._entries.append(
             tx, guild_id=hold.guild_id, kind="release", amount=amount, cycle_no=guild.cycle_no, actor=SYSTEM,
             reason=reason, now=now, job_id=key,

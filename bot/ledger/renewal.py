@@ -29,16 +29,24 @@ _entries = LedgerEntryRepository()
 async def current_guild(
     tx: Transaction, guild_id: int, now: datetime, defaults: LedgerDefaults
 ) -> GuildCredit:
-    """The guild's row, created or renewed as ``now`` requires."""
-    guild = await _guilds.get(tx, guild_id)
+    """The guild's row, created or renewed as ``now`` requires, and locked for the rest of ``tx``.
+
+    The lock (``FOR UPDATE`` on PostgreSQL; SQLite's writer is exclusive anyway) is what keeps
+    the ledger's invariants across processes: every change to a server's credits starts here,
+    so two holds of one server never both read the same ``available``."""
+    guild = await _guilds.get(tx, guild_id, lock=True)
     if guild is None:
-        return await _create(tx, guild_id, now, defaults)
+        created = await _create(tx, guild_id, now, defaults)
+        if created is not None:
+            return created
+        guild = await _guilds.get(tx, guild_id, lock=True)  # another process created it meanwhile
+        assert guild is not None
     if now >= guild.cycle_end:
         return await _renew(tx, guild, now)
     return guild
 
 
-async def _create(tx: Transaction, guild_id: int, now: datetime, defaults: LedgerDefaults) -> GuildCredit:
+async def _create(tx: Transaction, guild_id: int, now: datetime, defaults: LedgerDefaults) -> GuildCredit | None:
     kind = defaults.cycle_kind
     anchor = day_start(now)
     start, end = cycle_bounds(kind, now, anchor)
@@ -57,7 +65,8 @@ async def _create(tx: Transaction, guild_id: int, now: datetime, defaults: Ledge
         created_at=now,
         updated_at=now,
     )
-    await _guilds.insert(tx, guild)
+    if not await _guilds.insert(tx, guild):
+        return None
     if guild.allowance:
         await _entries.append(
             tx, guild_id=guild_id, kind="grant", amount=guild.allowance, cycle_no=1, actor=SYSTEM,

@@ -132,6 +132,7 @@ class CreditLedger(PoolHolds, LedgerReads):
             raise UnknownHoldError(job_id)
         now = self._now()
         guild = await current_guild(tx, hold.guild_id, now, self.defaults)
+        hold = await self._holds.get(tx, job_id) or hold  # again, now under the server's lock (PostgreSQL)
         if not hold.is_open:
             return _outcome(hold, already_closed=True)
         charge = 0 if actual is None else min(actual, hold.amount)
@@ -147,7 +148,7 @@ class CreditLedger(PoolHolds, LedgerReads):
         closed_now = await self._holds.close(
             tx, job_id, status=status, charged=charge, caps_used=caps_used, bonus_used=bonus_used, now=now
         )
-        assert closed_now, f"hold {job_id} changed under the write lock"  # one writer: cannot happen
+        assert closed_now, f"hold {job_id} changed under the server's lock"  # cannot happen
 
         async def record(kind: EntryKind, amount: int, reason: str) -> None:
             await self._entries.append(

@@ -120,16 +120,19 @@ class HealthChecks:
 
 
 async def database_write_probe(db: Database) -> bool:
-    """Commit a real write that changes nothing: rewrite ``PRAGMA user_version`` with its own value.
+    """Commit a real write that changes nothing, so a full disk, a read-only volume or a
+    PostgreSQL server in recovery fails here, where a read-only transaction would still pass.
 
-    ``db.transaction()`` takes the writer lock and ``BEGIN IMMEDIATE`` (SQLite's write
-    lock); setting ``user_version`` dirties the header page, so the COMMIT writes a WAL
-    frame and a full disk or a read-only volume fails here, where a read-only
-    transaction would still pass. It needs no table of its own (the bot does not use
-    ``user_version``: migrations are kept in ``schema_version``). Raises on failure,
-    e.g. ``DatabaseClosedError`` or ``sqlite3.OperationalError``.
+    SQLite: rewrite ``PRAGMA user_version`` with its own value; that dirties the header page,
+    so the COMMIT writes a WAL frame (the bot keeps its versions in ``schema_version``, not
+    there). PostgreSQL: rewrite the newest ``schema_version`` row as it is (a new row version,
+    WAL written at COMMIT). Raises on failure: ``DatabaseClosedError`` or the driver's error.
     """
     async with db.transaction() as tx:
-        version = int(await tx.fetch_value("PRAGMA user_version"))
-        await tx.execute(f"PRAGMA user_version = {version}")
-    return True
+        if tx.dialect == "sqlite":
+            version = int(await tx.fetch_value("PRAGMA user_version"))
+            await tx.execute(f"PRAGMA user_version = {version}")
+            return True
+        changed = await tx.execute(
+            "UPDATE schema_version SET name = name WHERE version = (SELECT MAX(version) FROM schema_version)")
+    return changed == 1

@@ -4,12 +4,11 @@ its log channel is."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.store.connections import Reader, Transaction
+from bot.store.connections import Reader, Row, Transaction
 from bot.store.timestamps import from_db_time, to_db_time
 
 _COLUMNS = "id, guild_id, kind, actor_id, member_id, job_id, details_json, at"
@@ -30,7 +29,7 @@ class AuditEvent:
     id: int | None = None  # set once stored
 
 
-def _event(row: sqlite3.Row) -> AuditEvent:
+def _event(row: Row) -> AuditEvent:
     return AuditEvent(
         id=row["id"], guild_id=row["guild_id"], kind=row["kind"], actor_id=row["actor_id"],
         member_id=row["member_id"], job_id=row["job_id"], details=json.loads(row["details_json"]),

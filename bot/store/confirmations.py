@@ -3,11 +3,10 @@ member's Confirm, and each server's threshold above which they must."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.store.connections import Reader, Transaction
+from bot.store.connections import Reader, Row, Transaction
 from bot.store.timestamps import from_db_time, to_db_time
 
 
@@ -22,7 +21,7 @@ class PendingRow:
     expires_at: datetime
 
 
-def _pending(row: sqlite3.Row) -> PendingRow:
+def _pending(row: Row) -> PendingRow:
     return PendingRow(
         id=row["id"], guild_id=row["guild_id"], member_id=row["member_id"], amount=row["amount"],
         request_json=row["request_json"], created_at=from_db_time(row["created_at"]),

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
 from bot.contests.models import Payout, Vote, VoteKind
-from bot.store.connections import Reader, Transaction
+from bot.store.connections import Reader, Row, Transaction
 from bot.store.timestamps import from_db_time, to_db_time
 
 _VOTE_COLUMNS = "seq, contest_id, member_id, entry_id, kind, cast_at, prev_hash, hash"
 _PAYOUT_COLUMNS = "contest_id, place, member_id, entry_ids, votes, amount, paid_at"
 
 
-def _vote(row: sqlite3.Row) -> Vote:
+def _vote(row: Row) -> Vote:
     return Vote(
         seq=row["seq"], contest_id=row["contest_id"], member_id=row["member_id"], entry_id=row["entry_id"],
         kind=VoteKind(row["kind"]), cast_at=from_db_time(row["cast_at"]), prev_hash=row["prev_hash"],
@@ -22,7 +21,7 @@ def _vote(row: sqlite3.Row) -> Vote:
     )
 
 
-def _payout(row: sqlite3.Row) -> Payout:
+def _payout(row: Row) -> Payout:
     return Payout(
         contest_id=row["contest_id"], place=row["place"], member_id=row["member_id"],
         entry_ids=tuple(int(n) for n in str(row["entry_ids"]).split(",") if n), votes=row["votes"],

@@ -4,7 +4,6 @@ transaction; the vote chain and the payouts are in ``contest_votes.py``."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -18,7 +17,7 @@ from bot.contests.models import (
     PhaseChange,
     Timer,
 )
-from bot.store.connections import Reader, Transaction
+from bot.store.connections import Reader, Row, Transaction
 from bot.store.timestamps import from_db_time, to_db_time
 
 _CONTEST_COLUMNS = (
@@ -38,7 +37,7 @@ def _dt(value: str | None) -> datetime | None:
     return None if value is None else from_db_time(value)
 
 
-def _contest(row: sqlite3.Row) -> Contest:
+def _contest(row: Row) -> Contest:
     return Contest(
         id=row["id"], guild_id=row["guild_id"], channel_id=row["channel_id"], created_by=row["created_by"],
         title=row["title"], theme=row["theme"], phase=Phase(row["phase"]),
@@ -52,7 +51,7 @@ def _contest(row: sqlite3.Row) -> Contest:
     )
 
 
-def _entry(row: sqlite3.Row) -> Entry:
+def _entry(row: Row) -> Entry:
     return Entry(
         id=row["id"], contest_id=row["contest_id"], job_id=row["job_id"], member_id=row["member_id"],
         status=EntryStatus(row["status"]), drawn=row["drawn"], number=row["number"],
@@ -60,7 +59,7 @@ def _entry(row: sqlite3.Row) -> Entry:
     )
 
 
-def _timer(row: sqlite3.Row) -> Timer:
+def _timer(row: Row) -> Timer:
     return Timer(
         contest_id=row["contest_id"], change=PhaseChange(row["change"]), due_at=from_db_time(row["due_at"]),
         done_at=_dt(row["done_at"]), announced_at=_dt(row["announced_at"]),

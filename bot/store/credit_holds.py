@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
 
-from bot.store.connections import Reader, Transaction
+from bot.store.connections import Reader, Row, Transaction
 from bot.store.timestamps import from_db_time, to_db_time
 
 HoldStatus: TypeAlias = Literal["held", "settled", "released"]
@@ -41,7 +40,7 @@ class CreditHold:
         return self.status == "held"
 
 
-def _from_row(row: sqlite3.Row) -> CreditHold:
+def _from_row(row: Row) -> CreditHold:
     return CreditHold(
         job_id=row["job_id"],
         guild_id=row["guild_id"],

@@ -5,13 +5,12 @@ A row exists only for a limit set explicitly; ``value`` None means unlimited.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
 
-from bot.store.connections import Reader, Transaction
+from bot.store.connections import Reader, Row, Transaction
 from bot.store.timestamps import from_db_time, to_db_time
 
 LimitScope: TypeAlias = Literal["default", "role", "member"]
@@ -32,7 +31,7 @@ class LimitSetting:
     updated_at: datetime
 
 
-def _from_row(row: sqlite3.Row) -> LimitSetting:
+def _from_row(row: Row) -> LimitSetting:
     return LimitSetting(
         guild_id=row["guild_id"],
         scope=row["scope"],

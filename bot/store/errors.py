@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+
+import asyncpg
+
+Where = Path | str  # a SQLite file, or a PostgreSQL URL without its password
 
 
 class StoreError(Exception):
@@ -12,7 +17,7 @@ class StoreError(Exception):
 class DatabaseTooNewError(StoreError):
     """The file was written by a newer version of the bot than this code."""
 
-    def __init__(self, path: Path, file_version: int, code_version: int) -> None:
+    def __init__(self, path: Where, file_version: int, code_version: int) -> None:
         self.path = path
         self.file_version = file_version
         self.code_version = code_version
@@ -55,6 +60,11 @@ class TransactionClosedError(StoreError):
 class DatabaseClosedError(StoreError):
     """The database was used after ``close()``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Where) -> None:
         self.path = path
         super().__init__(f"database {path} is closed")
+
+
+# What the database drivers raise when the engine fails (a full disk, a lost connection): a
+# member hears "storage is unavailable", the log gets the details.
+DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError)

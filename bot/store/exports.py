@@ -31,7 +31,7 @@ class ExportRepository:
         cursor = after or ("", 0)
         rows = await conn.fetch_all(
             "SELECT id, created_at, member_id, channel_id, command, model, category, status, outcome, held, "
-            "credits_used, json_extract(request_json, '$.prompt'), error_code, source_job_id, action, "
+            f"credits_used, {conn.json_text('request_json', 'prompt')}, error_code, source_job_id, action, "
             "cancelled_by, deleted_by, finished_at, result_message_id, rowid "
             "FROM jobs INDEXED BY jobs_by_guild_time "
             "WHERE guild_id = ? AND created_at >= ? AND created_at < ? AND (created_at, rowid) > (?, ?) "

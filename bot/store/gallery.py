@@ -38,7 +38,7 @@ class GalleryFilters:
         return bool(self.model or self.category or self.contains)
 
 
-def _where(guild_id: int, member_id: int, filters: GalleryFilters) -> tuple[str, list[Any]]:
+def _where(conn: Reader, guild_id: int, member_id: int, filters: GalleryFilters) -> tuple[str, list[Any]]:
     sql = _GALLERY
     args: list[Any] = [guild_id, member_id]
     if filters.model:
@@ -48,7 +48,8 @@ def _where(guild_id: int, member_id: int, filters: GalleryFilters) -> tuple[str,
         sql += " AND category = ?"
         args.append(filters.category)
     if filters.contains:
-        sql += " AND instr(lower(json_extract(request_json, '$.prompt')), lower(?)) > 0"
+        prompt = conn.json_text("request_json", "prompt")
+        sql += f" AND {conn.position(f'lower({prompt})', 'lower(?)')} > 0"
         args.append(filters.contains)
     return sql, args
 
@@ -58,7 +59,7 @@ class GalleryRepository:
         self, conn: Reader, guild_id: int, member_id: int, filters: GalleryFilters, *, offset: int, limit: int
     ) -> list[Job]:
         """The member's results matching ``filters``, newest first, from ``offset``."""
-        where, args = _where(guild_id, member_id, filters)
+        where, args = _where(conn, guild_id, member_id, filters)
         rows = await conn.fetch_all(
             f"SELECT {_COLUMNS} {where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
             [*args, limit, offset],
@@ -66,7 +67,7 @@ class GalleryRepository:
         return [_row_to_job(row) for row in rows]
 
     async def count(self, conn: Reader, guild_id: int, member_id: int, filters: GalleryFilters) -> int:
-        where, args = _where(guild_id, member_id, filters)
+        where, args = _where(conn, guild_id, member_id, filters)
         return int(await conn.fetch_value(f"SELECT COUNT(*) {where}", args) or 0)
 
     async def models(self, conn: Reader, guild_id: int, member_id: int, *, limit: int) -> list[tuple[str, str]]:

@@ -46,7 +46,7 @@ from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
-from bot.store.connections import Params, Transaction
+from bot.store.connections import Params, Row, SqliteTransaction, Transaction
 from bot.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class BatchStats:
         return self.units / self.batches if self.batches else 0.0
 
 
-class BatchTransaction(Transaction):
+class BatchTransaction(SqliteTransaction):
     """A unit's handle: the statements run synchronously on the raw writer connection.
 
     Only valid while the batch runner holds the write lock (nothing else uses the
@@ -97,7 +97,7 @@ class BatchTransaction(Transaction):
             raise sqlite3.OperationalError("the batch's transaction was rolled back; not running outside it")
         return self._raw.execute(sql, params)
 
-    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         cursor = self._cursor(sql, params)
         try:
             row: sqlite3.Row | None = cursor.fetchone()
@@ -105,7 +105,7 @@ class BatchTransaction(Transaction):
         finally:
             cursor.close()
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         cursor = self._cursor(sql, params)
         try:
             return list(cursor.fetchall())
@@ -119,7 +119,7 @@ class BatchTransaction(Transaction):
         finally:
             cursor.close()
 
-    async def insert(self, sql: str, params: Params = ()) -> int:
+    async def insert(self, sql: str, params: Params = (), *, key: str = "id") -> int:
         cursor = self._cursor(sql, params)
         try:
             rowid = cursor.lastrowid

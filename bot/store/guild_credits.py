@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.store.connections import Reader, Transaction
+from bot.store.connections import Reader, Row, Transaction
 from bot.store.timestamps import from_db_time, to_db_time
 
 _COLUMNS = (
@@ -37,7 +36,7 @@ class GuildCredit:
         return self.available - self.bonus_pool
 
 
-def _from_row(row: sqlite3.Row) -> GuildCredit:
+def _from_row(row: Row) -> GuildCredit:
     return GuildCredit(
         guild_id=row["guild_id"],
         allowance=row["allowance"],
@@ -76,8 +75,11 @@ def _values(guild: GuildCredit) -> tuple[object, ...]:
 class GuildCreditRepository:
     """Reads take any connection; writes take the caller's transaction."""
 
-    async def get(self, conn: Reader, guild_id: int) -> GuildCredit | None:
-        row = await conn.fetch_one(f"SELECT {_COLUMNS} FROM credit_guild WHERE guild_id = ?", (guild_id,))
+    async def get(self, conn: Reader, guild_id: int, *, lock: bool = False) -> GuildCredit | None:
+        """``lock``: inside a write transaction on PostgreSQL, lock the row (``FOR UPDATE``) until
+        the transaction ends; every change to a server's credits starts so (``current_guild``)."""
+        suffix = conn.for_update() if lock else ""
+        row = await conn.fetch_one(f"SELECT {_COLUMNS} FROM credit_guild WHERE guild_id = ?{suffix}", (guild_id,))
         return None if row is None else _from_row(row)
 
     async def list_all(self, conn: Reader) -> list[GuildCredit]:
@@ -90,13 +92,14 @@ class GuildCreditRepository:
         )
         return [row[0] for row in rows]
 
-    async def insert(self, tx: Transaction, guild: GuildCredit) -> None:
-        await tx.execute(
+    async def insert(self, tx: Transaction, guild: GuildCredit) -> bool:
+        """False when the row exists already (another process created it a moment ago)."""
+        return await tx.execute(
             "INSERT INTO credit_guild (allowance, cycle_kind, cycle_anchor, cycle_no, cycle_start, "
             "cycle_end, available, held, spent, bonus_pool, created_at, updated_at, guild_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO NOTHING",
             _values(guild),
-        )
+        ) == 1
 
     async def update(self, tx: Transaction, guild: GuildCredit) -> None:
         changed = await tx.execute(

@@ -77,9 +77,12 @@ class JobRepository:
     async def replace_references(self, conn: Transaction, job_id: str, urls: list[str]) -> bool:
         """Fresh links for a waiting job's reference images, before its first submit only (a resubmit
         must send the body its Idempotency-Key was first used with)."""
+        replaced = (
+            "json_set(request_json, '$.reference_images', json(?))" if conn.dialect == "sqlite"
+            else "jsonb_set(request_json::jsonb, '{reference_images}', ?::jsonb)::text"
+        )
         changed = await conn.execute(
-            "UPDATE jobs SET request_json = json_set(request_json, '$.reference_images', json(?)) "
-            "WHERE id = ? AND status = 'submitting' AND attempts = 0",
+            f"UPDATE jobs SET request_json = {replaced} WHERE id = ? AND status = 'submitting' AND attempts = 0",
             (json.dumps(urls), job_id),
         )
         return changed == 1
@@ -169,11 +172,15 @@ class JobRepository:
     ) -> bool:
         """RUNNING -> QUEUED for one more attempt after a transient failure: a new Idempotency-Key
         (the failed generation is over; the same key would return it), the failed attempt kept."""
+        appended = (
+            "json_insert(COALESCE(earlier_attempts_json, '[]'), '$[#]', json(?))" if conn.dialect == "sqlite"
+            else "(COALESCE(earlier_attempts_json, '[]')::jsonb || jsonb_build_array(?::jsonb))::text"
+        )
         changed = await conn.execute(
             "UPDATE jobs SET status = 'queued', retries = retries + 1, idempotency_key = ?, "
             "generation_id = NULL, credits_estimate = NULL, submitted_at = NULL, result_json = NULL, "
-            "error_code = ?, earlier_attempts_json = json_insert(COALESCE(earlier_attempts_json, '[]'), '$[#]', "
-            "json(?)) WHERE id = ? AND status = 'running' AND cancelled_by IS NULL",
+            f"error_code = ?, earlier_attempts_json = {appended} "
+            "WHERE id = ? AND status = 'running' AND cancelled_by IS NULL",
             (idempotency_key, attempt.get("error_code"), json.dumps(attempt, sort_keys=True, default=str), job_id),
         )
         return changed == 1
@@ -245,9 +252,10 @@ class JobRepository:
 
     async def recent_durations(self, conn: Reader, limit: int = 300) -> list[tuple[str, float]]:
         """(model, seconds) of the latest completed jobs, oldest first, from the API's ``duration_ms``."""
+        ms = ("json_extract(result_json, '$.duration_ms')" if conn.dialect == "sqlite"
+              else "(result_json::jsonb ->> 'duration_ms')::float8")
         rows = await conn.fetch_all(
-            "SELECT model, json_extract(result_json, '$.duration_ms') FROM jobs "
-            "WHERE outcome = 'completed' AND json_extract(result_json, '$.duration_ms') > 0 "
+            f"SELECT model, {ms} FROM jobs WHERE outcome = 'completed' AND {ms} > 0 "
             "ORDER BY finished_at DESC LIMIT ?",
             (limit,),
         )

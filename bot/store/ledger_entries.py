@@ -7,12 +7,11 @@ and ``spent = settle``.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
 
-from bot.store.connections import Reader, Transaction
+from bot.store.connections import Reader, Row, Transaction
 from bot.store.timestamps import from_db_time, to_db_time
 
 EntryKind: TypeAlias = Literal["grant", "hold", "settle", "release", "adjust", "bonus"]
@@ -43,7 +42,7 @@ class SpendRow:
     jobs: int
 
 
-def _from_row(row: sqlite3.Row) -> LedgerEntry:
+def _from_row(row: Row) -> LedgerEntry:
     return LedgerEntry(
         id=row["id"],
         guild_id=row["guild_id"],

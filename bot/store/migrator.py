@@ -5,6 +5,12 @@ its own transaction, and the applied versions are kept in ``schema_version``.
 A feature adds a table family with its own next-numbered file. A migration
 file holds plain statements separated by ``;`` (triggers allowed) and no
 BEGIN/COMMIT: the migrator opens the transaction.
+
+PostgreSQL has its own files in ``migrations/postgres/``, numbered like
+SQLite's: the set starts with a baseline (``0012_baseline.sql``, the schema
+SQLite reaches after 0001..0012, since no PostgreSQL database predates it),
+then every later migration comes as a pair, one file per engine with the same
+number. ``tests/store/test_schema_parity.py`` checks both give the same schema.
 """
 
 from __future__ import annotations
@@ -73,6 +79,12 @@ def load_migrations(package: str = "bot.store", folder: str = "migrations") -> t
     return check_sequence(_read_folder(root))
 
 
+def load_postgres_migrations() -> tuple[Migration, ...]:
+    """PostgreSQL's files: a baseline first, then one per version, checked and in order."""
+    root = resources.files("bot.store").joinpath("migrations").joinpath("postgres")
+    return check_sequence(_read_folder(root), baseline=True)
+
+
 def _read_folder(root: Traversable) -> list[Migration]:
     found: list[Migration] = []
     for entry in root.iterdir():
@@ -85,10 +97,12 @@ def _read_folder(root: Traversable) -> list[Migration]:
     return found
 
 
-def check_sequence(migrations: list[Migration]) -> tuple[Migration, ...]:
-    """Sort by version and insist on 1, 2, 3, ... with no duplicate or gap."""
+def check_sequence(migrations: list[Migration], *, baseline: bool = False) -> tuple[Migration, ...]:
+    """Sort by version and insist on 1, 2, 3, ... (or, after a ``baseline``, its number on) with no
+    duplicate or gap."""
     ordered = sorted(migrations, key=lambda m: m.version)
-    for expected, migration in enumerate(ordered, start=1):
+    first = ordered[0].version if baseline and ordered else 1
+    for expected, migration in enumerate(ordered, start=first):
         if migration.version < expected:
             raise MigrationError(migration.label, f"version {migration.version} is used twice")
         if migration.version > expected:

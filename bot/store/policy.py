@@ -103,13 +103,13 @@ class PolicyRepository:
 
     async def add_model_rule(self, conn: Transaction, guild_id: int, rule: ModelRule, by: int, at: datetime) -> int:
         """The new rule's id, or 0 when the same rule is already there."""
-        changed = await conn.execute(
-            "INSERT INTO policy_model_rule (guild_id, effect, target, target_kind, channel_id, role_id, added_by, "
-            "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (guild_id, rule.effect.value, rule.target, rule.target_kind.value, rule.channel_id, rule.role_id, by,
-             to_db_time(at)),
-        )
-        if changed != 1:
+        sql = ("INSERT INTO policy_model_rule (guild_id, effect, target, target_kind, channel_id, role_id, added_by, "
+               "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        values = (guild_id, rule.effect.value, rule.target, rule.target_kind.value, rule.channel_id, rule.role_id,
+                  by, to_db_time(at))
+        if conn.dialect == "postgresql":
+            return int(await conn.fetch_value(sql + " RETURNING id", values) or 0)
+        if await conn.execute(sql, values) != 1:
             return 0
         return int(await conn.fetch_value("SELECT last_insert_rowid()"))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from ..catalog.errors import ParamValidationError
 from ..errors import BotError, StorageUnavailableError
 from ..ledger.errors import InvalidInputError, QuotaExceededError
 from ..logs import redact
-from ..store.errors import StoreError
+from ..store.errors import DRIVER_ERRORS, StoreError
 from .quota import describe_quota_refusal
 
 log = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ def describe_error(error: BaseException, where: str) -> str:
         log.info("%s refused: %s", where, type(original).__name__)
         return describe_refusal(original)
     reference = secrets.token_hex(3)
-    if isinstance(original, StoreError | sqlite3.Error):
+    if isinstance(original, (StoreError, *DRIVER_ERRORS)):
         log.error("%s failed on storage [ref %s]", where, reference, exc_info=original)
         return f"{StorageUnavailableError().message} (ref `{reference}`)"
     log.error("%s failed [ref %s]", where, reference, exc_info=original)

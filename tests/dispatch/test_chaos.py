@@ -326,12 +326,16 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, sandbox: SandboxServer) -> Settings:
+def settings(tmp_path: Path, sandbox: SandboxServer, db_target: str | Path) -> Settings:
+    """On both engines: a SQLite file, or a PostgreSQL database (DATABASE_URL)."""
+    on_postgres = isinstance(db_target, str)
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token=SecretStr("chaos-token-not-used"), vivix_api_key=SecretStr("vvx_chaos"),
         vivix_base_url=sandbox.base_url,
-        database_path=tmp_path / "chaos.sqlite3", default_guild_allowance=10_000_000,
+        database_path=tmp_path / "chaos.sqlite3" if not on_postgres else tmp_path / "unused.sqlite3",
+        database_url=SecretStr(db_target) if on_postgres else None,
+        default_guild_allowance=10_000_000,
         default_member_day_cap=None, default_member_cycle_cap=None, default_max_in_flight=JOBS,
     )
 

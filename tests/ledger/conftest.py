@@ -38,8 +38,8 @@ def clock() -> SteppingClock:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "data" / "bot.sqlite3")
+async def db(db_target: str | Path) -> AsyncIterator[Database]:
+    database = await Database.open(db_target)
     try:
         yield database
     finally:

@@ -64,7 +64,8 @@ async def test_500_concurrent_batched_holds_take_exactly_what_the_allowance_cove
         jobs = await conn.fetch_value("SELECT COUNT(*) FROM jobs")
         holds = await conn.fetch_value("SELECT COUNT(*) FROM credit_hold WHERE status = 'held'")
     assert jobs == holds == len(held)
-    assert db.batch_stats.batches - before.batches < CONCURRENT  # they did share transactions
+    if db.dialect == "sqlite":  # group commit: they did share transactions (PostgreSQL: one each, row locks)
+        assert db.batch_stats.batches - before.batches < CONCURRENT
     await assert_conserved(ledger)
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from bot.store.guild_credits import GuildCredit, GuildCreditRepository
 from bot.store.ledger_entries import LedgerEntryRepository
 from bot.store.member_credits import MemberCreditRepository
 from bot.store.timestamps import from_db_time, to_db_time
+from tests.backends import INTEGRITY_ERRORS
 
 NOW = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -40,8 +40,8 @@ def _hold(job_id: str = "job-1") -> CreditHold:
 
 
 @pytest.fixture
-async def db(tmp_path: Path):
-    database = await Database.open(tmp_path / "repo.sqlite3")
+async def db(db_target: str | Path):
+    database = await Database.open(db_target)
     yield database
     await database.close()
 
@@ -74,7 +74,7 @@ async def test_repositories_compose_in_one_transaction(db: Database) -> None:
 
 
 async def test_failed_composition_leaves_nothing(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         async with db.transaction() as tx:
             await guilds.insert(tx, _guild())
             await holds.insert(tx, _hold())
@@ -91,10 +91,10 @@ async def test_schema_refuses_broken_balances(db: Database) -> None:
         dataclasses.replace(_guild(), available=-1),
         dataclasses.replace(_guild(), bonus_pool=101),
     ):
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             async with db.transaction() as tx:
                 await guilds.update(tx, bad)
-    with pytest.raises(sqlite3.IntegrityError):  # unknown guild: foreign key
+    with pytest.raises(INTEGRITY_ERRORS):  # unknown guild: foreign key
         async with db.transaction() as tx:
             await holds.insert(tx, dataclasses.replace(_hold(), guild_id=999))
 
@@ -105,10 +105,10 @@ async def test_ledger_is_append_only(db: Database) -> None:
         await entries.append(tx, guild_id=7, kind="grant", amount=100, cycle_no=1, actor="system",
                              reason="", now=NOW)
     for statement in ("UPDATE credit_ledger SET amount = 1", "DELETE FROM credit_ledger"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
             async with db.transaction() as tx:
                 await tx.execute(statement)
-    with pytest.raises(sqlite3.IntegrityError):  # only adjust may be negative
+    with pytest.raises(INTEGRITY_ERRORS):  # only adjust may be negative
         async with db.transaction() as tx:
             await entries.append(tx, guild_id=7, kind="grant", amount=-1, cycle_no=1, actor="system",
                                  reason="", now=NOW)

@@ -1,4 +1,4 @@
-"""JobRepository against a real SQLite file: times are stored like the ledger's."""
+"""JobRepository on both engines (a SQLite file, a PostgreSQL database): times are stored like the ledger's."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ def _job(job_id: str, created_at: datetime) -> Job:
     )
 
 
-async def test_job_times_round_trip_in_the_ledgers_format(tmp_path: Path) -> None:
+async def test_job_times_round_trip_in_the_ledgers_format(db_target: str | Path) -> None:
     repo = JobRepository()
     submitted, finished = T0 + timedelta(seconds=1, microseconds=250), T0 + timedelta(seconds=40)
     posting, delivered = T0 + timedelta(seconds=41), T0 + timedelta(seconds=42, microseconds=1)
-    async with await Database.open(tmp_path / "jobs.sqlite3") as db:
+    async with await Database.open(db_target) as db:
         async with db.transaction() as tx:
             await repo.insert(tx, _job("j1", T0))
             assert await repo.claim_for_submit(tx, "j1")
@@ -50,7 +50,7 @@ async def test_job_times_round_trip_in_the_ledgers_format(tmp_path: Path) -> Non
     )
 
 
-async def test_queue_order_is_time_order_whatever_zone_a_time_was_given_in(tmp_path: Path) -> None:
+async def test_queue_order_is_time_order_whatever_zone_a_time_was_given_in(db_target: str | Path) -> None:
     """isoformat() text kept the zone, so 13:00+02:00 (11:00 UTC) sorted after 12:00 UTC."""
     repo = JobRepository()
     plus_two = timezone(timedelta(hours=2))
@@ -60,7 +60,7 @@ async def test_queue_order_is_time_order_whatever_zone_a_time_was_given_in(tmp_p
         "middle": T0,
         "middle-and-a-bit": T0 + timedelta(microseconds=1),
     }
-    async with await Database.open(tmp_path / "order.sqlite3") as db:
+    async with await Database.open(db_target) as db:
         async with db.transaction() as tx:
             for job_id, at in created.items():
                 await repo.insert(tx, _job(job_id, at))
