@@ -17,7 +17,8 @@ import asyncpg
 
 from bot.ledger.balances import LedgerState, differences, ledger_state
 from bot.store import Database, StoreError
-from bot.store.connections import Params, Reader
+from bot.store.connections import SqliteReader
+from bot.store.postgres import Conn, PgReader, PostgresDatabase
 from bot.store.transfer import (
     CHUNK_ROWS,
     SourceTable,
@@ -109,19 +110,16 @@ async def migrate(source: Path, target: str, *, chunk_rows: int = CHUNK_ROWS,
     async with await Database.open(source) as db:
         version = db.version
     say(f"source: sqlite://{source} (schema version {version})")
-    pg = await _open_target(target)
-    try:
-        target_version = await pg.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-        say(f"target: {masked(target)} (schema version {target_version})")
-        if target_version != version:
-            raise TransferError(f"the source is at schema version {version}, the target at {target_version}")
-        async with _snapshot(source) as src:
+    async with await Database.open(target) as pg_db:
+        assert isinstance(pg_db, PostgresDatabase)
+        say(f"target: {masked(target)} (schema version {pg_db.version})")
+        if pg_db.version != version:
+            raise TransferError(f"the source is at schema version {version}, the target at {pg_db.version}")
+        async with pg_db.pool.acquire() as pg, _snapshot(source) as src:
             return await _copy_and_verify(src, pg, chunk_rows)
-    finally:
-        await pg.close()
 
 
-async def _copy_and_verify(src: aiosqlite.Connection, pg: asyncpg.Connection, chunk_rows: int) -> Outcome:
+async def _copy_and_verify(src: aiosqlite.Connection, pg: Conn, chunk_rows: int) -> Outcome:
     tables = await source_tables(src)
     outcome = Outcome()
     async with pg.transaction():
@@ -133,7 +131,7 @@ async def _copy_and_verify(src: aiosqlite.Connection, pg: asyncpg.Connection, ch
         for table in tables:
             outcome.copied[table.name] = await copy_table(src, pg, table, target[table.name], chunk_rows=chunk_rows)
         outcome.sequences = await reset_sequences(pg, target)
-        before = await ledger_state(Reader(src))
+        before = await ledger_state(SqliteReader(src))
         outcome.source_problems = before.problems
         await _verify(src, pg, tables, outcome, before)
     return outcome
@@ -145,7 +143,7 @@ def _some(names: Sequence[str], shown: int = 3) -> str:
 
 
 async def _verify(
-    src: aiosqlite.Connection, pg: asyncpg.Connection, tables: Sequence[SourceTable], outcome: Outcome,
+    src: aiosqlite.Connection, pg: Conn, tables: Sequence[SourceTable], outcome: Outcome,
     before: LedgerState,
 ) -> None:
     mismatches: list[str] = []
@@ -154,7 +152,7 @@ async def _verify(
         found = await count_target_rows(pg, table.name)
         if expected != found or outcome.copied[table.name] != expected:
             mismatches.append(f"{table.name}: {expected} rows in the source, {found} in the target")
-    after = await ledger_state(_PgReader(pg))
+    after = await ledger_state(PgReader(pg))
     mismatches.extend(differences(before, after))
     if mismatches:
         raise NotVerified("; ".join(mismatches))
@@ -177,48 +175,6 @@ class _snapshot:
         assert self._conn is not None
         await self._conn.execute("ROLLBACK")
         await self._conn.close()
-
-
-# -- interim target side, until the PostgreSQL Database lands ----------------------------------------
-
-
-async def _open_target(url: str) -> asyncpg.Connection:
-    from importlib import resources
-
-    pg: asyncpg.Connection = await asyncpg.connect(url)
-    await pg.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL)"
-    )
-    current = await pg.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-    root = resources.files("bot.store").joinpath("migrations").joinpath("postgres")
-    for entry in sorted(root.iterdir(), key=lambda e: e.name):
-        version = int(entry.name[:4])
-        if version > current:
-            async with pg.transaction():
-                await pg.execute(entry.read_text(encoding="utf-8"))
-                await pg.execute(
-                    "INSERT INTO schema_version VALUES ($1, $2, to_char(now(), 'YYYY-MM-DD\"T\"HH24:MI:SS'))",
-                    version, entry.name[5:-4],
-                )
-    return pg
-
-
-class _PgReader(Reader):
-    def __init__(self, pg: asyncpg.Connection) -> None:
-        self._pg = pg
-        self._open = True
-
-    @staticmethod
-    def _sql(sql: str) -> str:
-        parts = sql.split("?")
-        return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return await self._pg.fetchrow(self._sql(sql), *params)  # type: ignore[return-value]
-
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return await self._pg.fetch(self._sql(sql), *params)  # type: ignore[return-value]
 
 
 # -- the command -----------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import aiosqlite
-import asyncpg
 
+from bot.store.postgres import Conn
 from bot.store.timestamps import from_db_time
 
 CHUNK_ROWS = 2000
@@ -91,7 +91,7 @@ async def count_rows(conn: aiosqlite.Connection, table: str) -> int:
 # -- the target ------------------------------------------------------------------------------------
 
 
-async def target_tables(pg: asyncpg.Connection) -> dict[str, dict[str, TargetColumn]]:
+async def target_tables(pg: Conn) -> dict[str, dict[str, TargetColumn]]:
     """Every base table of the current schema with its columns, in column order."""
     rows = await pg.fetch(
         "SELECT c.table_name, c.column_name, c.data_type, "
@@ -108,7 +108,7 @@ async def target_tables(pg: asyncpg.Connection) -> dict[str, dict[str, TargetCol
     return tables
 
 
-async def tables_with_rows(pg: asyncpg.Connection, tables: Iterable[str]) -> list[str]:
+async def tables_with_rows(pg: Conn, tables: Iterable[str]) -> list[str]:
     """Which of ``tables`` hold at least one row (``schema_version`` is not asked about)."""
     found = []
     for table in sorted(tables):
@@ -131,7 +131,7 @@ def check_target_has(tables: Iterable[SourceTable], target: Mapping[str, Mapping
 
 
 async def copy_table(
-    source: aiosqlite.Connection, pg: asyncpg.Connection, table: SourceTable,
+    source: aiosqlite.Connection, pg: Conn, table: SourceTable,
     target: Mapping[str, TargetColumn], *, chunk_rows: int = CHUNK_ROWS,
 ) -> int:
     """Copy one table's rows in chunks; returns how many were copied."""
@@ -150,7 +150,7 @@ async def copy_table(
     return copied
 
 
-async def reset_sequences(pg: asyncpg.Connection, tables: Mapping[str, Mapping[str, TargetColumn]]) -> list[str]:
+async def reset_sequences(pg: Conn, tables: Mapping[str, Mapping[str, TargetColumn]]) -> list[str]:
     """Move every identity (or serial) sequence past its column's largest value; ``table.column = n`` each."""
     moved: list[str] = []
     for table, columns in sorted(tables.items()):
@@ -168,7 +168,7 @@ async def reset_sequences(pg: asyncpg.Connection, tables: Mapping[str, Mapping[s
     return moved
 
 
-async def count_target_rows(pg: asyncpg.Connection, table: str) -> int:
+async def count_target_rows(pg: Conn, table: str) -> int:
     return int(await pg.fetchval(f"SELECT COUNT(*) FROM {quote(table)}"))
 
 

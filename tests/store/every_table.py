@@ -1,7 +1,8 @@
 """A SQLite database with rows in every table, written by the bot's own services and repositories:
 the ledger (grants, holds settled, released and open, bonus, caps, a second guild with a snowflake
 past 2**53), jobs in every status, a contest through entries, votes and payouts, a cancelled
-contest, the policy, the audit log, reports, preferences, saved queries, confirmations, bot_state."""
+contest, the policy, the audit log, reports, preferences, saved queries, confirmations, bot_state,
+the catalog snapshot."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bot.store.gallery import GalleryFilters, GalleryRepository
 from bot.store.policy import PolicyRepository
 from bot.store.preferences import SERVER, PreferenceRepository
 from bot.store.reports import ReportRepository
+from bot.store.timestamps import to_db_time
 from tests.contests.conftest import ADMIN, CHANNEL, GUILD, LONG_AGO, SteppingClock, World, settings
 
 BIG_GUILD = 1_234_567_890_123_456_789  # above 2**53: a float would round it
@@ -125,3 +127,6 @@ async def _the_rest(world: World) -> None:
         ))
         await ConfirmationRepository().set_threshold(tx, GUILD, 200, ADMIN, now)
         await BotStateRepository().put(tx, "queue_pause", {"paused": False, "reason": None}, now)
+        # no repository writes it yet (the cluster's leader will): the row as 0013 describes it
+        await tx.execute("INSERT INTO catalog_snapshot (id, fetched_at, body_json) VALUES (1, ?, ?)",
+                         (to_db_time(now), '{"models": [{"slug": "flux-2-flash", "credits": 10}]}'))
