@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from .actions.service import ResultActions
 from .catalog import Catalog
 from .clock import Clock
+from .cluster import Cluster
+from .cluster.models import ClusterModelSource
 from .config import Settings
 from .confirmations import Confirmations
 from .contests import ContestService
@@ -75,6 +77,7 @@ class Services:
     contests: ContestService
     policy: PolicyService
     moderation: Moderation
+    cluster: Cluster | None = None  # on PostgreSQL: the leader election and NOTIFY listener
 
     @classmethod
     async def open(
@@ -86,16 +89,21 @@ class Services:
         tasks: TaskSupervisor | None = None,
         alert_sink: AlertSink | None = None,
         tuning: DispatchTuning | None = None,
+        elect: bool = True,
     ) -> Services:
         """``tasks`` is shared with the notifier when it has background work of its own;
-        ``alert_sink`` tells the operators (default: the log line alone)."""
+        ``alert_sink`` tells the operators (default: the log line alone). On PostgreSQL the
+        process joins the leader election unless ``elect`` is False (it then only takes commands)."""
         tuning = tuning or DispatchTuning()
         tasks = tasks or TaskSupervisor()
         db = await Database.open(settings.database_target)
         metrics = BotMetrics(clock=clock)
         vivix = VivixClient(settings.vivix_base_url, settings.vivix_api_key.get_secret_value(),
                             observer=metrics.api_call)
-        catalog = Catalog(vivix, clock=clock, tasks=tasks)
+        leading: list[Cluster] = []  # filled below on PostgreSQL; the model source asks it who leads
+        source = vivix if db.dialect == "sqlite" else ClusterModelSource(
+            vivix, db, clock, is_leader=lambda: bool(leading) and leading[0].is_leader)
+        catalog = Catalog(source, clock=clock, tasks=tasks)
         ledger = CreditLedger(db, clock, ledger_defaults(settings))
         jobs = JobRepository()
         alerts = Alerts(alert_sink or LogOnlySink())
@@ -123,6 +131,11 @@ class Services:
                        notifier, alerts, wallet, metrics, preferences, Gallery(db=db, jobs=jobs, clock=clock),
                        confirmations, contests, policy, moderation)
         metrics.set_queue_source(services.queue_snapshot)
+        if db.dialect == "postgresql":
+            assert settings.database_url is not None
+            services.cluster = Cluster(settings.database_url.get_secret_value(), tasks=tasks, dispatcher=dispatcher,
+                                       catalog=catalog, lead=services._lead, elect=elect)
+            leading.append(services.cluster)
         return services
 
     async def queue_snapshot(self) -> QueueSnapshot:
@@ -133,19 +146,35 @@ class Services:
 
     async def start(self) -> None:
         """Load the model list (a failure is logged, not fatal), resume unfinished jobs and the
-        contests' phase timers (overdue changes run at once)."""
+        contests' phase timers (overdue changes run at once). On PostgreSQL that is the leader's
+        part, started when this process is elected; until then it takes commands, with the
+        model list and the queue's pause state the leader stored."""
+        if self.cluster is None:
+            await self._lead()
+        else:
+            if not await self.catalog.refresh():
+                log.info("No model list stored by a leader yet; it will come with the leader's first refresh")
+            await self.dispatcher.pause_control.sync()
+            await self.cluster.start()
+        self.tasks.spawn(self._refresh_catalog_forever(), "catalog refresh loop")
+
+    async def _lead(self) -> None:
         if not await self.catalog.refresh():
             log.warning("Starting without a model list; /about will say why. Retrying in the background.")
         await self._observe_wallet()
         await self.dispatcher.start()
         self.contests.scheduler.start()
-        self.tasks.spawn(self._refresh_catalog_forever(), "catalog refresh loop")
+
+    @property
+    def leads(self) -> bool:
+        """This process runs the queue: always on SQLite, the elected leader on PostgreSQL."""
+        return self.cluster is None or self.cluster.is_leader
 
     async def _refresh_catalog_forever(self) -> None:
         while True:
             delay = CATALOG_REFRESH_SECONDS if self.catalog.snapshot is not None else CATALOG_RETRY_SECONDS
             await asyncio.sleep(delay)
-            if await self.catalog.refresh():
+            if await self.catalog.refresh() and self.leads:
                 await self._observe_wallet()
 
     async def _observe_wallet(self) -> None:

@@ -80,6 +80,8 @@ class Dispatcher:
         self._wake_at: float | None = None
         self._hold_off_until = 0.0
         self._index_checked_at = 0.0
+        self.active = False
+        """True once ``start`` ran: this process runs the queue (on PostgreSQL, only the leader does)."""
 
     @property
     def checkpoint(self) -> Checkpoint | None:
@@ -139,6 +141,7 @@ class Dispatcher:
         if running or finished:
             log.info("Resumed %d running and %d undelivered jobs", len(running), len(finished))
         await self.pause_control.load()
+        self.active = True
         self.kick()
 
     async def close(self) -> None:
@@ -154,8 +157,9 @@ class Dispatcher:
     # -- the queue ---------------------------------------------------------
 
     def kick(self) -> None:
-        """Submit whatever the limits allow now; safe to call any time."""
-        if self.ctx.closed:
+        """Submit whatever the limits allow now; safe to call any time (does nothing before ``start``,
+        and so in a process that is not the leader: the leader hears of new jobs by NOTIFY)."""
+        if self.ctx.closed or not self.active:
             return
         if self._pump_task is not None and not self._pump_task.done():
             self._pump_again = True
@@ -223,10 +227,38 @@ class Dispatcher:
     def enqueued(self, job: Job, headroom: Headroom | None = None) -> Progress:
         """A new job is stored as QUEUED: it takes its place in line (call right after create).
         Returns what its first message should show: its place (or a round figure further back),
-        when it will likely start, and ``headroom`` (its member near a cap) while it waits."""
+        when it will likely start, and ``headroom`` (its member near a cap) while it waits.
+        In a process that does not run the queue the job's place is unknown here: the leader
+        reads it from the database and edits the message with its place."""
+        if self.active:
+            self.ctx.back_in_line(job)
+            self.eta.register(job)
+        return self.announcer.first_shown(job.id, headroom)
+
+    async def job_arrived(self, job_id: str) -> None:
+        """Another process queued ``job_id`` (a NOTIFY): put it in line and wake the pump."""
+        if job_id in self.ctx.queue:
+            return
+        job = await self.ctx.load(job_id)
+        if job is None or job.status is not JobStatus.QUEUED:
+            return
         self.ctx.back_in_line(job)
         self.eta.register(job)
-        return self.announcer.first_shown(job.id, headroom)
+        self.kick()
+        self.announcer.soon()
+
+    async def catch_up(self) -> None:
+        """Put in line every waiting job the index lacks (notifications can be lost while the
+        listening connection is down): the slow poll behind LISTEN/NOTIFY."""
+        async with self.ctx.db.read() as conn:
+            waiting = await self.ctx.jobs.waiting(conn)
+        missing = [(job_id, guild_id, created) for job_id, guild_id, created in waiting if job_id not in self.ctx.queue]
+        for job_id, guild_id, created in missing:
+            self.ctx.queue.add(job_id, guild_id, created)
+        if missing:
+            log.info("Put %d waiting jobs in line that no notification announced", len(missing))
+            self.kick()
+            self.announcer.soon()
 
     def position_of(self, job_id: str) -> int | None:
         """The job's place in line (1 = next), or None when it is not waiting. O(servers waiting)."""

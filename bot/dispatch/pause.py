@@ -17,6 +17,7 @@ from datetime import datetime
 
 from ..ops.alerts import Alert, Alerts, Incident
 from ..store.bot_state import BotStateRepository
+from ..store.notify import CONTROL, notify
 from ..store.timestamps import from_db_time, to_db_time
 from ..vivix.errors import InsufficientCreditsError, KeyInvalidError, TierLockedError, VivixAPIError
 from .context import DispatchContext
@@ -85,6 +86,25 @@ class PauseControl:
             log.warning("The queue is still paused (%s since %s)", self.state.code, self.state.since.isoformat())
             self._start_probing()
 
+    async def sync(self) -> None:
+        """Another process paused or resumed the queue (a NOTIFY): take the stored state as it is.
+        That process logged and alerted; here the queue only stops or starts again."""
+        async with self._lock:
+            async with self.ctx.db.read() as conn:
+                stored = await self._repo.get(conn, _KEY)
+            was, self.state = self.state, QueuePause.from_json(stored) if stored else None
+        self.ctx.metrics.set_paused(self.state is not None)
+        if (was is None) == (self.state is None):
+            return
+        if self.state is None:
+            if self._probe is not None:
+                self._probe.cancel()
+            self._probe = None
+            self.on_change()
+            self.on_resume()
+        else:
+            self.on_change()
+
     async def pause_for(self, err: VivixAPIError) -> bool:
         return await self.pause(QueuePause(
             code=err.code, detail=err.message or err.code, since=self.ctx.clock(), request_id=err.request_id,
@@ -97,6 +117,7 @@ class PauseControl:
                 return False
             async with self.ctx.db.transaction() as tx:
                 await self._repo.put(tx, _KEY, pause.to_json(), self.ctx.clock())
+                await notify(tx, CONTROL, "pause")  # the other processes refuse new requests too
             self.state = pause
         self.ctx.metrics.set_paused(True)
         who = f"by operator {pause.by}" if pause.manual else f"the API answered {pause.code}"
@@ -120,6 +141,7 @@ class PauseControl:
                 return False
             async with self.ctx.db.transaction() as tx:
                 await self._repo.delete(tx, _KEY)
+                await notify(tx, CONTROL, "resume")
             self.state = None
         self.ctx.metrics.set_paused(False)
         if self._probe is not None and self._probe is not asyncio.current_task():

@@ -61,7 +61,7 @@ class Reader(ABC):
         return f"json_extract({column}, '$.{key}')" if self.dialect == "sqlite" else f"({column}::jsonb ->> '{key}')"
 
     def position(self, haystack: str, needle: str) -> str:
-        """SQL for where ``needle`` first occurs in ``haystack`` (1-based, 0 when absent): literal text, no wildcards."""
+        """SQL for where ``needle`` first occurs in ``haystack`` (1-based, 0 when absent); no wildcards."""
         return f"instr({haystack}, {needle})" if self.dialect == "sqlite" else f"strpos({haystack}, {needle})"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..jobs import Job, JobOutcome, JobStatus
 from .connections import Reader, Transaction
+from .notify import QUEUE, notify
 from .timestamps import from_db_time, to_db_time
 
 _COLUMNS = (
@@ -62,6 +63,7 @@ class JobRepository:
              json.dumps(job.request, sort_keys=True), job.idempotency_key, job.held, job.status.value,
              to_db_time(job.created_at), job.source_job_id, job.action, job.reference_source, int(job.spoiler)),
         )
+        await notify(conn, QUEUE, job.id)  # wakes the leader when this commits (PostgreSQL)
 
     async def recent_action(
         self, conn: Reader, *, source_job_id: str, member_id: int, action: str, since: datetime
