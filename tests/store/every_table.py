@@ -16,12 +16,12 @@ from bot.policy.rules import ChannelMode, Effect, MemberBlock, ModelRule, Sensit
 from bot.policy.terms import Term, TermKind, TermList
 from bot.store.audit import AuditEvent, AuditRepository
 from bot.store.bot_state import BotStateRepository
+from bot.store.catalog_snapshot import CatalogSnapshotRepository
 from bot.store.confirmations import ConfirmationRepository, PendingRow
 from bot.store.gallery import GalleryFilters, GalleryRepository
 from bot.store.policy import PolicyRepository
 from bot.store.preferences import SERVER, PreferenceRepository
 from bot.store.reports import ReportRepository
-from bot.store.timestamps import to_db_time
 from tests.contests.conftest import ADMIN, CHANNEL, GUILD, LONG_AGO, SteppingClock, World, settings
 
 BIG_GUILD = 1_234_567_890_123_456_789  # above 2**53: a float would round it
@@ -127,6 +127,4 @@ async def _the_rest(world: World) -> None:
         ))
         await ConfirmationRepository().set_threshold(tx, GUILD, 200, ADMIN, now)
         await BotStateRepository().put(tx, "queue_pause", {"paused": False, "reason": None}, now)
-        # no repository writes it yet (the cluster's leader will): the row as 0013 describes it
-        await tx.execute("INSERT INTO catalog_snapshot (id, fetched_at, body_json) VALUES (1, ?, ?)",
-                         (to_db_time(now), '{"models": [{"slug": "flux-2-flash", "credits": 10}]}'))
+        await CatalogSnapshotRepository().put(tx, '{"models": [{"slug": "flux-2-flash", "credits": 10}]}', now)
