@@ -61,7 +61,7 @@ class Cluster:
         self.nodes: list[Node] = []
         self._changed = asyncio.Condition()
 
-    async def start_node(self, name: str, seed: int, timeout: float = 60.0) -> Node:
+    async def start_node(self, name: str, seed: int, within: float = 60.0) -> Node:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tests.cluster.node", "--database-url", self.database,
             "--sandbox-url", self.sandbox_url, "--channel-url", self.channel_url,
@@ -74,7 +74,7 @@ class Cluster:
         node.reader = asyncio.ensure_future(self._read(node))
         self.nodes.append(node)
         await self.wait_for(lambda: node.started_at is not None or node.process.returncode is not None,
-                            timeout, f"{name} starts")
+                            within, f"{name} starts")
         if node.started_at is None:
             raise AssertionError(f"{name} exited with {node.process.returncode} before it started:\n{node.tail()}")
         return node
@@ -98,25 +98,25 @@ class Cluster:
         async with self._changed:
             self._changed.notify_all()
 
-    async def wait_for(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+    async def wait_for(self, condition: Callable[[], bool], within: float, what: str) -> None:
         """Until ``condition()`` holds, woken by every start, leader line and exit the readers see."""
         try:
-            async with asyncio.timeout(timeout), self._changed:
+            async with asyncio.timeout(within), self._changed:
                 await self._changed.wait_for(condition)
         except TimeoutError:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting until {what}\n{self.tails()}") from None
+            raise AssertionError(f"timed out after {within:.0f}s waiting until {what}\n{self.tails()}") from None
 
     def leader(self) -> Node | None:
         """The live node that most recently became the leader."""
         leaders = [node for node in self.nodes if node.alive and node.leader_at is not None]
         return max(leaders, key=lambda node: node.leader_at or 0.0, default=None)
 
-    async def leader_after(self, moment: float, timeout: float = 30.0) -> Node:
+    async def leader_after(self, moment: float, within: float = 30.0) -> Node:
         """The node that became the leader after ``moment`` (monotonic)."""
         def elected() -> bool:
             leader = self.leader()
             return leader is not None and (leader.leader_at or 0.0) > moment
-        await self.wait_for(elected, timeout, "a node becomes the leader")
+        await self.wait_for(elected, within, "a node becomes the leader")
         leader = self.leader()
         assert leader is not None
         return leader
@@ -127,6 +127,15 @@ class Cluster:
         node.process.send_signal(signal.SIGKILL)
         await node.process.wait()
         return node.killed_at
+
+    async def stop(self, node: Node) -> None:
+        """SIGTERM: the node closes its services and exits (a leader lets go of its lock)."""
+        node.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(node.process.wait(), STOP_SECONDS)
+        except TimeoutError:
+            node.process.kill()
+            await node.process.wait()
 
     def exits(self) -> dict[str, int | None]:
         return {node.name: node.process.returncode for node in self.nodes}

@@ -36,6 +36,7 @@ from tests.cluster.channel_server import ChannelServer
 from tests.cluster.node import HttpChannelNotifier, node_settings, node_tuning
 from tests.cluster.nodes import Cluster, Node
 from tests.cluster.sandbox import API_KEY, CONCURRENT_JOBS, ClusterSandbox
+from tests.cluster.waits import until_delivered, until_models_stored, until_posted
 
 SEED = int(os.environ.get("FAILOVER_SEED", "20240616"))
 TIME_SCALE = 0.05  # real seconds per API second
@@ -70,27 +71,12 @@ async def arrivals(front: Services, rng: random.Random, created: dict[str, int])
         await asyncio.sleep(rng.expovariate(1 / ARRIVAL_GAP) * TIME_SCALE)
 
 
-async def until_posted(channel: ChannelServer, count: int, deadline: float) -> None:
-    while len(channel.posted_jobs()) < count:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"seed {SEED}: timed out waiting until {count} jobs are posted")
-        await asyncio.sleep(0.02)
-
-
-async def until_models_stored(front: Services, deadline: float) -> None:
-    """A process that never leads reads the model list the leader stored (and is told of it by NOTIFY)."""
-    while front.catalog.snapshot is None:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"seed {SEED}: the leader stored no model list")
-        await asyncio.sleep(0.05)
-
-
 async def kills(cluster: Cluster, channel: ChannelServer, state: ClusterSandbox, rng: random.Random,
                 deadline: float, log: list[tuple[Node, Node, int]]) -> None:
     """Kill the leader ``KILLS`` times at random points of the run; start each killed node again."""
     after_posts = sorted(rng.sample(range(JOBS // 10, JOBS * 4 // 5), KILLS))
     for n, posted in enumerate(after_posts):
-        await until_posted(channel, posted, deadline)
+        assert await until_posted(channel, posted, deadline), f"seed {SEED}: {posted} jobs were not posted in time"
         victim = cluster.leader()
         assert victim is not None, f"seed {SEED}: no leader to kill\n{cluster.tails()}"
         in_flight = state.in_flight(API_KEY)
@@ -118,11 +104,13 @@ async def test_every_job_ends_once_when_the_leader_is_killed_twice(postgres_serv
                 await cluster.leader_after(0.0)
                 await front.start()
                 assert front.cluster is not None and not front.cluster.is_leader
-                await until_models_stored(front, time.monotonic() + 10.0)
+                assert await until_models_stored(front, time.monotonic() + 10.0), "the leader stored no model list"
                 deadline = time.monotonic() + DEADLINE
                 await asyncio.gather(arrivals(front, random.Random(rng.random()), created),
                                      kills(cluster, channel, state, random.Random(rng.random()), deadline, kill_log))
-                await until_posted(channel, JOBS, deadline)
+                if not await until_delivered(front, JOBS, deadline):
+                    raise AssertionError(f"seed {SEED}: not every job was delivered in time; "
+                                         f"{len(channel.posted_jobs())} posted\n{cluster.tails()}")
                 exits = cluster.exits()
                 killed = {victim.name for victim, _, _ in kill_log}
                 assert all(code is None for name, code in exits.items() if name not in killed), (
