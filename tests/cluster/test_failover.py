@@ -50,7 +50,7 @@ MODELS: tuple[tuple[str, float, dict[str, object]], ...] = (  # slug, weight, pa
     ("grok-imagine-image-quality", 0.5, {"resolution": "1K"}),
 )
 ARRIVAL_GAP = 0.3  # mean API seconds between two commands: ~4x what the key can serve
-DEADLINE = 80.0  # real seconds from the first command to the last post
+DEADLINE = 80.0  # real seconds from the first command until every job is delivered
 
 
 async def arrivals(front: Services, rng: random.Random, created: dict[str, int]) -> None:
