@@ -55,7 +55,9 @@ class VivixBot(commands.Bot):
 
     services: Services
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, **shards: Any) -> None:
+        """``shards``: ``shard_id``/``shard_count`` for one shard of several, or (in ShardedVivixBot)
+        ``shard_ids``/``shard_count``; see ``build_bot``."""
         intents = discord.Intents.default()
         intents.typing = False
         intents.presences = False
@@ -65,6 +67,7 @@ class VivixBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
             tree_cls=BotCommandTree,
+            **shards,
         )
         self.settings = settings
         # discord.utils.utcnow is the real time in production and the simulated
@@ -97,6 +100,9 @@ class VivixBot(commands.Bot):
 
     def gateway_connected(self) -> bool:
         """Connected to Discord's gateway now (not merely logged in once: a reconnect says no)."""
+        if isinstance(self, discord.AutoShardedClient):
+            return self.is_ready() and not self.is_closed() and all(
+                not shard.is_closed() for shard in self.shards.values())
         return self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open
 
     async def sync_commands(self) -> None:
@@ -131,3 +137,20 @@ class VivixBot(commands.Bot):
                  len(self.guilds))
 
 
+
+
+class ShardedVivixBot(VivixBot, commands.AutoShardedBot):
+    """The bot running several gateway shards in one process (SHARD_IDS lists more than one, or
+    SHARD_COUNT is set without SHARD_IDS: every shard here)."""
+
+
+def build_bot(settings: Settings, *, clock: Clock | None = None) -> VivixBot:
+    """The bot for this process's share of the gateway (SHARD_COUNT, SHARD_IDS): one shard on a
+    plain client, several on an auto-sharded one, none set: the one shard Discord gives a bot."""
+    count, ids = settings.shard_count, settings.shard_ids
+    if count is None:
+        return VivixBot(settings, clock=clock)
+    if ids is not None and len(ids) == 1:
+        return VivixBot(settings, clock=clock, shard_id=ids[0], shard_count=count)
+    return ShardedVivixBot(settings, clock=clock, shard_count=count,
+                           shard_ids=list(ids) if ids is not None else None)
