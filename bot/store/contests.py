@@ -191,7 +191,8 @@ class ContestRepository:
         """Make or move a timer that has not run yet (one that ran stays as it was)."""
         await tx.execute(
             "INSERT INTO contest_timers (contest_id, change, due_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (contest_id, change) DO UPDATE SET due_at = excluded.due_at WHERE done_at IS NULL",
+            "ON CONFLICT (contest_id, change) DO UPDATE SET due_at = excluded.due_at "
+            "WHERE contest_timers.done_at IS NULL",
             (contest_id, change.value, to_db_time(due_at)),
         )
 
