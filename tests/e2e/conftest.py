@@ -7,8 +7,6 @@ render for 15 seconds on both sides.
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,24 +65,14 @@ def api_key() -> str:
     return "vvx_sandbox_pro"
 
 
-E2E_BACKEND = os.environ.get("E2E_BACKEND", "sqlite")
-
-
 @pytest.fixture
-def e2e_database(tmp_path: Path, request: pytest.FixtureRequest) -> str | None:
-    """The e2e suite runs on SQLite; E2E_BACKEND=postgresql runs it on a PostgreSQL database instead."""
-    return str(request.getfixturevalue("postgres_url")) if E2E_BACKEND == "postgresql" else None
-
-
-@pytest.fixture
-def settings(tmp_path: Path, sandbox: SandboxServer, api_key: str, e2e_database: str | None) -> Settings:
+def settings(tmp_path: Path, sandbox: SandboxServer, api_key: str) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token="simcord-token-not-used",
         vivix_api_key=api_key,
         vivix_base_url=sandbox.base_url,
         database_path=tmp_path / "bot.sqlite3",
-        database_url=e2e_database,
         owner_ids=frozenset({OWNER_ID}),
         default_guild_allowance=5000,
     )
@@ -98,9 +86,6 @@ def simcord_bot(settings: Settings) -> VivixBot:
 @pytest.fixture
 async def env(simcord_env: simcord.Env, sandbox_clock: FollowingClock) -> AsyncIterator[simcord.Env]:
     sandbox_clock.attach(simcord_env)
-    cluster = simcord_env.bot.services.cluster
-    if cluster is not None:  # PostgreSQL: the only process, so the leader once elected
-        await asyncio.wait_for(cluster.elected.wait(), 10)
     yield simcord_env
     # SimCord stops the bot without close(); close its database and HTTP client as a shutdown would.
     services = getattr(simcord_env.bot, "services", None)
