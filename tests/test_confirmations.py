@@ -38,8 +38,8 @@ class Clock:
 
 
 @pytest.fixture
-async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with await Database.open(tmp_path / "bot.sqlite3") as database:
+async def db(db_target: str | Path):  # type: ignore[no-untyped-def]
+    async with await Database.open(db_target) as database:
         yield database
 
 

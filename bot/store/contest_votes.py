@@ -57,6 +57,7 @@ class ContestVoteRepository:
             "INSERT INTO contest_votes (contest_id, member_id, entry_id, kind, cast_at, prev_hash, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (contest_id, member_id, entry_id, kind.value, to_db_time(cast_at), prev_hash, hash_),
+            key="seq",
         )
         return Vote(seq, contest_id, member_id, entry_id, kind, cast_at, prev_hash, hash_)
 

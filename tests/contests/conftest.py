@@ -61,7 +61,7 @@ class RecordingAnnouncer:
 class World:
     """One bot process's contest services on ``path``; ``restart()`` opens new ones on the file."""
 
-    def __init__(self, path: Path, clock: SteppingClock) -> None:
+    def __init__(self, path: str | Path, clock: SteppingClock) -> None:
         self.path = path
         self.clock = clock
         self.posted = RecordingAnnouncer()  # Discord keeps what was posted across restarts
@@ -155,8 +155,8 @@ def steps() -> SteppingClock:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, steps: SteppingClock) -> AsyncIterator[World]:
-    w = World(tmp_path / "data" / "bot.sqlite3", steps)
+async def world(db_target: str | Path, steps: SteppingClock) -> AsyncIterator[World]:
+    w = World(db_target, steps)
     await w.open()
     try:
         yield w

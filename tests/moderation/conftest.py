@@ -50,8 +50,8 @@ def clock() -> StepClock:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with await Database.open(tmp_path / "moderation.sqlite3") as opened:
+async def db(db_target: str | Path) -> AsyncIterator[Database]:
+    async with await Database.open(db_target) as opened:
         yield opened
 
 

@@ -61,8 +61,8 @@ def _service(db: Database, operator_terms: tuple[Term, ...] = ()) -> PolicyServi
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.sqlite3")
+async def db(db_target: str | Path) -> AsyncIterator[Database]:
+    database = await Database.open(db_target)
     yield database
     await database.close()
 
@@ -78,8 +78,8 @@ async def test_a_change_applies_to_the_next_request_and_only_in_its_server(db: D
     assert (await policy.check(Request(guild_id=TWO), "flux-2-flash", "image")).spoiler is False
 
 
-async def test_the_policy_survives_a_restart(tmp_path: Path) -> None:
-    first = await Database.open(tmp_path / "bot.sqlite3")
+async def test_the_policy_survives_a_restart(db_target: str | Path) -> None:
+    first = await Database.open(db_target)
     policy = _service(first)
     await policy.add_term(ONE, TermList.BLOCK, TermKind.PHRASE, "blood bath", ADMIN)
     await policy.set_channel_mode(ONE, ChannelMode.LISTED)
@@ -90,7 +90,7 @@ async def test_the_policy_survives_a_restart(tmp_path: Path) -> None:
     await policy.block_member(ONE, 101, until=NOW + timedelta(days=1), reason="spam", by=ADMIN)
     await first.close()
 
-    second = await Database.open(tmp_path / "bot.sqlite3")
+    second = await Database.open(db_target)
     try:
         loaded = await _service(second).policy(ONE)
     finally:

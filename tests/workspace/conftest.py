@@ -28,6 +28,6 @@ async def catalog(server: SandboxServer) -> AsyncIterator[Catalog]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with await Database.open(tmp_path / "workspace.sqlite3") as opened:
+async def db(db_target: str | Path) -> AsyncIterator[Database]:
+    async with await Database.open(db_target) as opened:
         yield opened

@@ -4,6 +4,7 @@ behind the gallery index; stored queries; what may be shared."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -79,8 +80,10 @@ async def test_filters_by_model_kind_and_prompt_text_in_any_ascii_case(db: Datab
                                                                                    "A Red FOX at dusk"]
 
 
-async def test_every_gallery_read_goes_through_the_gallery_index(db: Database) -> None:
-    """INDEXED BY makes SQLite refuse the statement rather than scan; the plan shows the range."""
+async def test_every_gallery_read_goes_through_the_gallery_index(tmp_path: Path) -> None:
+    """INDEXED BY makes SQLite refuse the statement rather than scan; the plan shows the range.
+    (SQLite's planner hint and plan format, so SQLite only; PostgreSQL's planner chooses on its own.)"""
+    db = await Database.open(tmp_path / "plan.sqlite3")
     async with db.read() as conn:
         plan = await conn.fetch_all(
             "EXPLAIN QUERY PLAN SELECT id FROM jobs INDEXED BY jobs_gallery WHERE guild_id = ? AND member_id = ? "
@@ -88,6 +91,7 @@ async def test_every_gallery_read_goes_through_the_gallery_index(db: Database) -
             "AND instr(lower(json_extract(request_json, '$.prompt')), lower(?)) > 0 ORDER BY created_at DESC",
             (GUILD, ALICE, "fox"),
         )
+    await db.close()
     details = " ".join(str(row[-1]) for row in plan)
     assert "USING INDEX jobs_gallery (guild_id=? AND member_id=?)" in details and "TEMP B-TREE" not in details
 
