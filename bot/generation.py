@@ -224,7 +224,7 @@ class GenerationService:
 
     async def active(self, guild_id: int, *, page: int = 0, per_page: int = 15) -> ActiveJobs:
         """One page of the server's waiting jobs with their place in line, and its rendering jobs."""
-        places, total = self.dispatcher.waiting_of(guild_id, offset=page * per_page, limit=per_page)
+        places, total = await self.dispatcher.waiting_of(guild_id, offset=page * per_page, limit=per_page)
         async with self.db.read() as conn:
             loaded = [(place, await self.jobs.get(conn, job_id)) for place, job_id in places]
             running = await self.jobs.list_by_status(conn, JobStatus.RUNNING, guild_id=guild_id)

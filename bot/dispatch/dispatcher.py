@@ -27,6 +27,7 @@ from .eta import QueueEta
 from .finish import Finisher
 from .follow import Follower
 from .pause import PauseControl, QueuePause
+from .queue_index import QueueIndex
 from .submit import Submitter
 from .types import Checkpoint, Notifier, Pauses, Progress
 
@@ -264,11 +265,19 @@ class Dispatcher:
         """The job's place in line (1 = next), or None when it is not waiting. O(servers waiting)."""
         return self.ctx.queue.position(job_id)
 
-    def waiting_of(self, guild_id: int, *, offset: int = 0, limit: int = 15) -> tuple[list[tuple[int, str]], int]:
-        """(place, job id) of one page of a server's waiting jobs in line order, and how many it has."""
-        page = [(place, job_id) for place, job_id, _ in self.ctx.queue.in_order(limit=offset + limit,
-                                                                                   guild_id=guild_id)]
-        return page[offset:], self.ctx.queue.count(guild_id)
+    async def waiting_of(
+        self, guild_id: int, *, offset: int = 0, limit: int = 15
+    ) -> tuple[list[tuple[int, str]], int]:
+        """(place, job id) of one page of a server's waiting jobs in line order, and how many it has.
+        A process that does not run the queue (not the leader) builds the line from the database."""
+        queue = self.ctx.queue
+        if not self.active:
+            async with self.ctx.db.read() as conn:
+                waiting = await self.ctx.jobs.waiting(conn)
+            queue = QueueIndex()
+            queue.replace_all(waiting)
+        page = [(place, job_id) for place, job_id, _ in queue.in_order(limit=offset + limit, guild_id=guild_id)]
+        return page[offset:], queue.count(guild_id)
 
     async def _next_hold(self) -> int | None:
         """What the next job to submit holds: the most the wallet must cover to take it."""

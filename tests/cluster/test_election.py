@@ -157,3 +157,35 @@ async def _has_models(services: Services) -> bool:
 def _request(n: int) -> GenerationRequest:
     return GenerationRequest(guild_id=710_001, channel_id=710_002, member_id=7_100_010 + n, command="imagine",
                              prompt=f"cluster job {n}", model="flux-2-flash", params={})
+
+
+async def test_a_process_that_does_not_lead_shows_the_line_from_the_database(settings: Settings) -> None:
+    """/queue on a follower: with no leader running now, the jobs wait, in the leader's round-robin order."""
+    first_leader = await Services.open(settings, clock=system_clock, notifier=SharedChannel())
+    await first_leader.start()
+    assert first_leader.cluster is not None
+    await asyncio.wait_for(first_leader.cluster.elected.wait(), DEADLINE)  # stores the model list
+    await first_leader.close()
+    front = await Services.open(settings, clock=system_clock, notifier=SharedChannel(), elect=False)
+    try:
+        await front.start()
+        assert front.cluster is not None and not front.cluster.is_leader
+        await until(lambda: _listening(front), "the front process listens")
+        queued = []
+        for n, guild in enumerate((710_001, 710_001, 710_003)):
+            request = _request(n)
+            queued.append((await front.generation.create(
+                GenerationRequest(guild_id=guild, channel_id=guild + 1, member_id=request.member_id,
+                                  command="imagine", prompt=request.prompt, model="flux-2-flash", params={})
+            )).job.id)
+        first_server = await front.generation.active(710_001)
+        other_server = await front.generation.active(710_003)
+    finally:
+        await front.close()
+    assert [(place, job.id) for place, job in first_server.waiting] == [(1, queued[0]), (3, queued[1])]
+    assert [(place, job.id) for place, job in other_server.waiting] == [(2, queued[2])]
+    assert (first_server.waiting_total, other_server.waiting_total) == (2, 1)
+
+
+async def _listening(services: Services) -> bool:
+    return services.cluster is not None and services.cluster.listener.connected.is_set()
