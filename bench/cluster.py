@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -305,7 +306,8 @@ async def amain(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         scratch = Path(tmp)
         server = os.environ.get("TEST_POSTGRES_URL")
-        own_server = scratch / "pg" if not server else None
+        # A folder of its own: as root the server runs as `postgres`, who cannot enter `scratch` (0700).
+        own_server = Path(tempfile.mkdtemp(prefix="bench-cluster-pg-")) if not server else None
         if own_server is not None:
             server = pg_server.start(own_server)
         assert server is not None
@@ -321,6 +323,7 @@ async def amain(args: argparse.Namespace) -> int:
         finally:
             if own_server is not None:
                 pg_server.stop(own_server)
+                shutil.rmtree(own_server, ignore_errors=True)
     print(file=sys.stderr)
     return 0 if report(runs, args) else 1
 
