@@ -81,6 +81,7 @@ class Dispatcher:
         self._wake_at: float | None = None
         self._hold_off_until = 0.0
         self._index_checked_at = 0.0
+        self._resume_first: list[str] = []
         self.active = False
         """True once ``start`` ran: this process runs the queue (on PostgreSQL, only the leader does)."""
 
@@ -127,7 +128,10 @@ class Dispatcher:
         """Resume every unfinished job left by a previous run."""
         ctx = self.ctx
         async with ctx.db.transaction() as tx:
-            await ctx.jobs.requeue_all_submitting(tx)  # resubmitted with their stored keys
+            # Resubmitted with their stored keys, before anything else: the API may already be
+            # rendering them (the submit went out, its answer was lost with the process), so a
+            # slot of the key's concurrency may be theirs; another job first could meet a 429.
+            self._resume_first = await ctx.jobs.requeue_all_submitting(tx)
         await self._rebuild_queue_index()
         async with ctx.db.read() as conn:
             running = await ctx.jobs.list_by_status(conn, JobStatus.RUNNING)
@@ -292,6 +296,10 @@ class Dispatcher:
         queue = self.ctx.queue
         if self.ctx.now() - self._index_checked_at > INDEX_RECHECK_SECONDS:
             await self._rebuild_queue_index()
+        while self._resume_first:
+            job = await self.ctx.load(self._resume_first.pop(0))
+            if job is not None and job.status is JobStatus.QUEUED:
+                return job
         while True:
             picked = queue.next()
             if picked is None:

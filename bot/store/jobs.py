@@ -154,9 +154,12 @@ class JobRepository:
             (error_code, job_id),
         )
 
-    async def requeue_all_submitting(self, conn: Transaction) -> int:
-        """At start: a submit cut short by a stop is retried with its stored key."""
-        return await conn.execute("UPDATE jobs SET status = 'queued' WHERE status = 'submitting'")
+    async def requeue_all_submitting(self, conn: Transaction) -> list[str]:
+        """At start: a submit cut short by a stop is retried with its stored key. Returns their ids,
+        oldest first: the API may hold a generation for each, so they go first (see Dispatcher.start)."""
+        rows = await conn.fetch_all("SELECT id FROM jobs WHERE status = 'submitting' ORDER BY created_at, rowid")
+        await conn.execute("UPDATE jobs SET status = 'queued' WHERE status = 'submitting'")
+        return [str(row[0]) for row in rows]
 
     async def mark_submitted(
         self, conn: Transaction, job_id: str, generation_id: str, estimate: int | None,
