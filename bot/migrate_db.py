@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import aiosqlite
 import asyncpg
@@ -19,6 +19,7 @@ from bot.ledger.balances import LedgerState, differences, ledger_state
 from bot.store import Database, StoreError
 from bot.store.connections import SqliteReader
 from bot.store.postgres import Conn, PgReader, PostgresDatabase
+from bot.store.postgres import redact as masked
 from bot.store.transfer import (
     CHUNK_ROWS,
     SourceTable,
@@ -71,21 +72,6 @@ class Outcome:
     @property
     def rows(self) -> int:
         return sum(self.copied.values())
-
-
-def masked(url: str) -> str:
-    """The URL with any password (in the user part or the query) replaced by ***."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password is not None:
-        userinfo, _, host = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{host}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, "***" if k.lower() == "password" else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def sqlite_file(source: str) -> Path:

@@ -236,9 +236,12 @@ class Dispatcher:
         In a process that does not run the queue the job's place is unknown here: the leader
         reads it from the database and edits the message with its place."""
         if self.active:
-            self.ctx.back_in_line(job)
-            self.eta.register(job)
+            self._put_in_line(job)
         return self.announcer.first_shown(job.id, headroom)
+
+    def _put_in_line(self, job: Job) -> None:
+        self.ctx.back_in_line(job)
+        self.eta.register(job)
 
     async def job_arrived(self, job_id: str) -> None:
         """Another process queued ``job_id`` (a NOTIFY): put it in line and wake the pump."""
@@ -247,8 +250,7 @@ class Dispatcher:
         job = await self.ctx.load(job_id)
         if job is None or job.status is not JobStatus.QUEUED:
             return
-        self.ctx.back_in_line(job)
-        self.eta.register(job)
+        self._put_in_line(job)
         self.kick()
         self.announcer.soon()
 
